@@ -1,0 +1,123 @@
+#include "sensor/config/sensor_config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <functional>
+#include <sstream>
+
+#include "bpf/events.h"
+
+namespace yagura {
+namespace {
+
+struct ConfigError {
+  std::string message;
+};
+
+std::string where(const std::string& name, const YAML::Node& node) {
+  const YAML::Mark m = node.Mark();
+  return name + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
+}
+
+template <typename T>
+void read(const std::string& name, const YAML::Node& node, T& out) {
+  try {
+    out = node.as<T>();
+  } catch (const YAML::Exception&) {
+    throw ConfigError{where(name, node) + ": expected a value of the right type"};
+  }
+}
+
+using Fields = std::map<std::string, std::function<void(const YAML::Node&)>>;
+
+void read_map(const std::string& name, const YAML::Node& node, const Fields& fields) {
+  if (!node.IsMap()) throw ConfigError{where(name, node) + ": expected a mapping"};
+  for (const auto& kv : node) {
+    std::string key = kv.first.as<std::string>();
+    auto it = fields.find(key);
+    if (it == fields.end()) throw ConfigError{where(name, kv.first) + ": unknown key '" + key + "'"};
+    it->second(kv.second);
+  }
+}
+
+}  // namespace
+
+Result<SensorConfig> parse_sensor_config(const std::string& text, const std::string& name) {
+  SensorConfig c;
+  try {
+    YAML::Node root = YAML::Load(text);
+    if (!root || root.IsNull()) return c;
+    auto num = [&](auto& field) { return [&name, &field](const YAML::Node& n) { read(name, n, field); }; };
+    read_map(name, root,
+             {{"output", num(c.output)},
+              {"health_interval_seconds", num(c.health_interval_seconds)},
+              {"host",
+               [&](const YAML::Node& n) {
+                 read_map(name, n, {{"tags", [&](const YAML::Node& t) {
+                                       if (!t.IsMap())
+                                         throw ConfigError{where(name, t) + ": expected a mapping"};
+                                       for (const auto& kv : t)
+                                         c.tags[kv.first.as<std::string>()] =
+                                             kv.second.as<std::string>();
+                                     }}});
+               }},
+              {"capture",
+               [&](const YAML::Node& n) {
+                 read_map(name, n,
+                          {{"max_args_bytes", num(c.max_args_bytes)},
+                           {"env_scan_bytes", num(c.env_scan_bytes)},
+                           {"ring_buffer_bytes", num(c.ring_buffer_bytes)},
+                           {"wakeup_bytes", num(c.wakeup_bytes)},
+                           {"poll_interval_ms", num(c.poll_interval_ms)},
+                           {"queue_bytes", num(c.queue_bytes)}});
+               }},
+              {"process_table",
+               [&](const YAML::Node& n) {
+                 read_map(name, n,
+                          {{"max_entries", num(c.process_table_max_entries)},
+                           {"exited_grace_seconds", num(c.exited_grace_seconds)},
+                           {"lineage_depth", num(c.lineage_depth)}});
+               }},
+              {"hashing", [&](const YAML::Node& n) {
+                 read_map(name, n,
+                          {{"enabled", num(c.hashing)},
+                           {"max_file_bytes", num(c.hash_max_file_bytes)},
+                           {"max_seconds_per_file", num(c.hash_max_seconds_per_file)},
+                           {"wait_ms", num(c.hash_wait_ms)}});
+               }}});
+  } catch (const ConfigError& e) {
+    return Error{e.message};
+  } catch (const YAML::Exception& e) {
+    return Error{name + ":" + std::to_string(e.mark.line + 1) + ":" +
+                 std::to_string(e.mark.column + 1) + ": " + e.msg};
+  }
+  if (Status s = validate(c); !s) return Error{name + ": " + s.error().message};
+  return c;
+}
+
+Result<SensorConfig> load_sensor_config(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Error::from_errno("config: cannot read " + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_sensor_config(text.str(), path);
+}
+
+Status validate(const SensorConfig& c) {
+  auto pow2 = [](uint32_t v) { return v && (v & (v - 1)) == 0; };
+  if (!pow2(c.ring_buffer_bytes) || c.ring_buffer_bytes < 4096)
+    return Error{"capture.ring_buffer_bytes must be a power of two of at least 4096"};
+  if (c.max_args_bytes > YG_DATA_MASK / 2)
+    return Error{"capture.max_args_bytes must be at most " + std::to_string(YG_DATA_MASK / 2)};
+  if (c.wakeup_bytes == 0 || c.wakeup_bytes > c.ring_buffer_bytes / 2)
+    return Error{"capture.wakeup_bytes must be between 1 and half the ring buffer"};
+  if (c.poll_interval_ms == 0 || c.poll_interval_ms > 1000)
+    return Error{"capture.poll_interval_ms must be between 1 and 1000"};
+  if (c.queue_bytes < 2 * (YG_SCRATCH_SIZE + 1024))
+    return Error{"capture.queue_bytes is too small for the largest record"};
+  if (c.process_table_max_entries == 0) return Error{"process_table.max_entries must be > 0"};
+  return ok_status();
+}
+
+}  // namespace yagura

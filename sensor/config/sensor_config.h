@@ -1,0 +1,49 @@
+// The sensor's configuration file (YAML), e.g. /etc/yagura/sensor.yaml:
+//
+//   output: /var/log/yagura/events.jsonl   # "-" for stdout
+//   host:
+//     tags: {team: payments, role: db}
+//   capture: {max_args_bytes: 8192, env_scan_bytes: 8192}
+//
+// Every key is optional; unknown keys are errors (a typo must not silently
+// leave a default in place). Errors name the file, line and column.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "common/result.h"
+
+namespace yagura {
+
+struct SensorConfig {
+  std::string output = "-";
+  std::map<std::string, std::string> tags;
+
+  uint32_t max_args_bytes = 8192;
+  uint32_t env_scan_bytes = 8192;
+  uint32_t ring_buffer_bytes = 8u << 20;
+  uint32_t wakeup_bytes = 256u << 10;
+  uint32_t poll_interval_ms = 100;
+  uint32_t queue_bytes = 16u << 20;
+
+  uint32_t process_table_max_entries = 32768;
+  uint32_t exited_grace_seconds = 30;
+  uint32_t lineage_depth = 16;
+
+  bool hashing = true;
+  uint64_t hash_max_file_bytes = 256ull << 20;
+  double hash_max_seconds_per_file = 5.0;
+  uint32_t hash_wait_ms = 2000;
+
+  uint32_t health_interval_seconds = 60;
+};
+
+Result<SensorConfig> load_sensor_config(const std::string& path);
+Result<SensorConfig> parse_sensor_config(const std::string& yaml_text, const std::string& name);
+
+// Checks cross-field constraints (ring size a power of two, limits).
+Status validate(const SensorConfig& config);
+
+}  // namespace yagura

@@ -1,0 +1,100 @@
+// yagura-sensor: the Yagura endpoint sensor daemon.
+#include <getopt.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "sensor/daemon/sensor_daemon.h"
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+void on_signal(int) { g_stop = true; }
+
+void usage() {
+  std::fputs(
+      "usage: yagura-sensor [options]\n"
+      "  -c, --config FILE        YAML configuration (default: none, built-in defaults)\n"
+      "  -o, --output PATH        JSON lines output, '-' for stdout (overrides config)\n"
+      "  -t, --tag KEY=VALUE      host tag attached to every event (repeatable)\n"
+      "      --max-args-bytes N   argv bytes captured per exec\n"
+      "      --health-interval S  seconds between health lines (0: only at exit)\n"
+      "      --no-hash            do not compute SHA-256 of executables\n"
+      "      --ready-file PATH    create PATH once capture is live\n"
+      "  -h, --help\n",
+      stderr);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  yagura::DaemonOptions opts;
+  std::string config_path, output;
+  std::vector<std::pair<std::string, std::string>> tags;
+  long max_args = -1, health = -1;
+  bool no_hash = false;
+
+  enum { kMaxArgs = 1000, kHealth, kNoHash, kReady };
+  const option long_opts[] = {{"config", required_argument, nullptr, 'c'},
+                              {"output", required_argument, nullptr, 'o'},
+                              {"tag", required_argument, nullptr, 't'},
+                              {"max-args-bytes", required_argument, nullptr, kMaxArgs},
+                              {"health-interval", required_argument, nullptr, kHealth},
+                              {"no-hash", no_argument, nullptr, kNoHash},
+                              {"ready-file", required_argument, nullptr, kReady},
+                              {"help", no_argument, nullptr, 'h'},
+                              {nullptr, 0, nullptr, 0}};
+  for (int c; (c = getopt_long(argc, argv, "c:o:t:h", long_opts, nullptr)) != -1;) {
+    switch (c) {
+      case 'c': config_path = optarg; break;
+      case 'o': output = optarg; break;
+      case 't': {
+        std::string kv = optarg;
+        size_t eq = kv.find('=');
+        if (eq == std::string::npos || eq == 0) {
+          std::fprintf(stderr, "yagura-sensor: --tag wants KEY=VALUE, got '%s'\n", optarg);
+          return 64;
+        }
+        tags.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+        break;
+      }
+      case kMaxArgs: max_args = std::strtol(optarg, nullptr, 10); break;
+      case kHealth: health = std::strtol(optarg, nullptr, 10); break;
+      case kNoHash: no_hash = true; break;
+      case kReady: opts.ready_file = optarg; break;
+      case 'h': usage(); return 0;
+      default: usage(); return 64;
+    }
+  }
+
+  if (!config_path.empty()) {
+    auto cfg = yagura::load_sensor_config(config_path);
+    if (!cfg) {
+      std::fprintf(stderr, "yagura-sensor: %s\n", cfg.error().message.c_str());
+      return 78;  // EX_CONFIG
+    }
+    opts.config = *cfg;
+  }
+  if (!output.empty()) opts.config.output = output;
+  for (auto& [k, v] : tags) opts.config.tags[k] = v;
+  if (max_args >= 0) opts.config.max_args_bytes = static_cast<uint32_t>(max_args);
+  if (health >= 0) opts.config.health_interval_seconds = static_cast<uint32_t>(health);
+  if (no_hash) opts.config.hashing = false;
+  if (yagura::Status s = yagura::validate(opts.config); !s) {
+    std::fprintf(stderr, "yagura-sensor: %s\n", s.error().message.c_str());
+    return 78;
+  }
+
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+  return yagura::run_sensor_daemon(opts, g_stop);
+}

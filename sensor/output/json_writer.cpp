@@ -1,0 +1,425 @@
+#include "sensor/output/json_writer.h"
+
+#include <sys/stat.h>
+
+#include <charconv>
+#include <csignal>
+#include <cstdio>
+#include <string_view>
+#include <variant>
+
+#include "sensor/output/json_string.h"
+
+namespace yagura {
+namespace {
+
+void append_uint(std::string& out, uint64_t v) {
+  char buf[20];
+  auto r = std::to_chars(buf, buf + sizeof(buf), v);
+  out.append(buf, r.ptr);
+}
+
+// Writes the members of one JSON object: "{" on construction, "}" when it
+// goes out of scope, so nesting in the code mirrors nesting in the output.
+// Member names are literals of this file and need no escaping.
+class ObjectWriter {
+ public:
+  explicit ObjectWriter(std::string& out) : out_(out) { out_ += '{'; }
+  ObjectWriter(const ObjectWriter&) = delete;
+  ObjectWriter& operator=(const ObjectWriter&) = delete;
+  ~ObjectWriter() { out_ += '}'; }
+
+  // Writes the member name and returns the buffer to write its value into.
+  std::string& key(std::string_view name) {
+    if (!first_) out_ += ',';
+    first_ = false;
+    out_ += '"';
+    out_ += name;
+    out_ += "\":";
+    return out_;
+  }
+
+  void string(std::string_view name, std::string_view value) {
+    append_json_string(key(name), value);
+  }
+  void string_unless_empty(std::string_view name, std::string_view value) {
+    if (!value.empty()) string(name, value);
+  }
+  void number(std::string_view name, uint64_t value) { append_uint(key(name), value); }
+  void boolean(std::string_view name, bool value) { key(name) += value ? "true" : "false"; }
+  void time(std::string_view name, uint64_t epoch_ns) {
+    std::string& out = key(name);
+    out += '"';
+    append_rfc3339(out, epoch_ns);
+    out += '"';
+  }
+  // Ids the kernel leaves at (u32)-1 until set, such as loginuid.
+  void id_or_null(std::string_view name, uint32_t id) {
+    if (id == kUnsetId) {
+      key(name) += "null";
+    } else {
+      number(name, id);
+    }
+  }
+  void hex64(std::string_view name, uint64_t value) {
+    char buf[] = "\"0x0000000000000000\"";
+    for (int i = 0; i < 16; ++i) buf[18 - i] = "0123456789abcdef"[(value >> (4 * i)) & 0xf];
+    key(name) += buf;
+  }
+  void process_key(std::string_view name, const ProcessKey& k) {
+    std::string& out = key(name);
+    out += '"';
+    append_uint(out, k.tgid);
+    out += ':';
+    append_uint(out, k.start_ns);
+    out += '"';
+  }
+
+ private:
+  std::string& out_;
+  bool first_ = true;
+};
+
+void append_string_array(std::string& out, const std::vector<std::string>& items) {
+  out += '[';
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i != 0) out += ',';
+    append_json_string(out, items[i]);
+  }
+  out += ']';
+}
+
+void write_command_line(ObjectWriter& obj, const std::vector<std::string>& argv) {
+  std::string& out = obj.key("command_line");
+  out += '"';
+  append_json_command_line(out, argv);
+  out += '"';
+}
+
+void write_creds(ObjectWriter& obj, const Creds& c) {
+  obj.number("uid", c.uid);
+  obj.number("euid", c.euid);
+  obj.number("suid", c.suid);
+  obj.number("fsuid", c.fsuid);
+  obj.number("gid", c.gid);
+  obj.number("egid", c.egid);
+  obj.number("sgid", c.sgid);
+  obj.number("fsgid", c.fsgid);
+}
+
+void write_caps(ObjectWriter& obj, const Creds& c) {
+  obj.hex64("cap_effective", c.cap_effective);
+  obj.hex64("cap_permitted", c.cap_permitted);
+}
+
+// The fields every event has for its process. cgroup_path is given on exec
+// only, the one event that captures it.
+void write_task(ObjectWriter& obj, const TaskInfo& t, const Enrichment& en, const WallClock& clock,
+                const CapturedString* cgroup_path) {
+  obj.process_key("key", t.key);
+  obj.number("pid", t.key.tgid);
+  obj.number("tid", t.tid);
+  obj.time("start_time", clock.to_wall_ns(t.key.start_ns));
+  obj.string("comm", t.comm);
+  write_creds(obj, t.creds);
+  obj.string_unless_empty("user", en.user_name);
+  obj.string_unless_empty("euser", en.euser_name);
+  obj.string_unless_empty("group", en.group_name);
+  obj.id_or_null("loginuid", t.loginuid);
+  obj.string_unless_empty("login_user", en.login_user_name);
+  obj.id_or_null("sessionid", t.sessionid);
+  write_caps(obj, t.creds);
+  if (t.tty.empty()) {
+    obj.key("tty") += "null";
+  } else {
+    obj.string("tty", t.tty);
+  }
+  {
+    ObjectWriter cgroup(obj.key("cgroup"));
+    cgroup.number("id", t.cgroup_id);
+    if (cgroup_path) cgroup.string("path", cgroup_path->value);
+  }
+  ObjectWriter ns(obj.key("ns"));
+  ns.number("pid", t.pid_ns);
+  ns.number("mnt", t.mnt_ns);
+}
+
+void write_exe_file(ObjectWriter& obj, const FileInfo& f, const Enrichment& en) {
+  {
+    std::string& out = obj.key("dev");
+    out += '"';
+    append_uint(out, f.dev >> 20);  // kernel dev_t, not the userspace one
+    out += ':';
+    append_uint(out, f.dev & 0xfffff);
+    out += '"';
+  }
+  obj.number("ino", f.ino);
+  {
+    char mode[16];
+    int n = std::snprintf(mode, sizeof(mode), "\"%07o\"", f.mode);
+    obj.key("mode").append(mode, static_cast<size_t>(n));
+  }
+  obj.boolean("setuid", (f.mode & S_ISUID) != 0);
+  obj.boolean("setgid", (f.mode & S_ISGID) != 0);
+  obj.number("uid", f.uid);
+  obj.number("gid", f.gid);
+  obj.number("size", f.size);
+  obj.number("nlink", f.nlink);
+  obj.time("mtime", f.mtime_ns);  // the inode's wall-clock time, no conversion
+  obj.boolean("deleted", f.deleted);
+  obj.boolean("memfd", f.memfd);
+  obj.boolean("tmpfs", f.tmpfs);
+  if (en.exe_sha256) obj.string("sha256", *en.exe_sha256);
+  obj.string_unless_empty("hash_error", en.exe_hash_error);
+}
+
+const char* env_scan_state(const ExecEvent& e) {
+  if (!e.env_scanned) return "off";
+  return e.env_scan_cut ? "partial" : "complete";
+}
+
+void write_exec(ObjectWriter& obj, const ExecEvent& e, const Enrichment& en) {
+  // A kernel thread (seen in the start-up snapshot) runs no file: an empty
+  // path and a zeroed inode would read as a real, odd file.
+  if (!e.no_exe) {
+    obj.string("exe", e.exe_path.value);
+    ObjectWriter exe_file(obj.key("exe_file"));
+    write_exe_file(exe_file, e.exe, en);
+  }
+  append_string_array(obj.key("args"), e.argv);
+  write_command_line(obj, e.argv);
+  obj.number("argc", e.argc);
+  obj.number("args_bytes", e.args_size);
+  obj.boolean("args_truncated", e.args_truncated);
+  obj.boolean("args_unreadable", e.args_unreadable);
+  obj.string("filename", e.filename.value);
+  obj.string("cwd", e.cwd.value);
+  if (e.is_script) {
+    ObjectWriter script(obj.key("script"));
+    script.string("path", e.script_path());
+    script.string("interpreter", e.interpreter.value);
+  }
+  {
+    ObjectWriter env(obj.key("env"));
+    if (e.ld_preload) env.string("LD_PRELOAD", e.ld_preload->value);
+    if (e.ld_library_path) env.string("LD_LIBRARY_PATH", e.ld_library_path->value);
+  }
+  obj.string("env_scan", env_scan_state(e));
+
+  // Named by where each string appears in the output.
+  const std::pair<const char*, const CapturedString*> captured[] = {
+      {"exe", &e.exe_path},
+      {"filename", &e.filename},
+      {"script.interpreter", &e.interpreter},
+      {"cwd", &e.cwd},
+      {"cgroup.path", &e.cgroup_path},
+      {"env.LD_PRELOAD", e.ld_preload ? &*e.ld_preload : nullptr},
+      {"env.LD_LIBRARY_PATH", e.ld_library_path ? &*e.ld_library_path : nullptr},
+  };
+  std::string* truncated = nullptr;
+  for (const auto& [name, s] : captured) {
+    if (!s || !s->truncated) continue;
+    if (truncated) {
+      *truncated += ',';
+    } else {
+      truncated = &obj.key("truncated");
+      *truncated += '[';
+    }
+    *truncated += '"';
+    *truncated += name;
+    *truncated += '"';
+  }
+  if (truncated) *truncated += ']';
+}
+
+// Where the lineage is known (exec events, enriched from the process table)
+// the parent comes with its image and arguments; elsewhere only its key.
+void write_parent(ObjectWriter& top, const Event& event) {
+  const auto* exec = std::get_if<ExecEvent>(&event.body);
+  const auto& lineage = event.enrichment.lineage;
+  if (exec && !lineage.empty()) {
+    {
+      const Ancestor& p = lineage.front();
+      ObjectWriter parent(top.key("parent"));
+      parent.process_key("key", p.key);
+      parent.number("pid", p.key.tgid);
+      parent.string("exe", p.exe_path);
+      append_string_array(parent.key("args"), p.argv);
+      write_command_line(parent, p.argv);
+    }
+    if (lineage.size() > 1) {
+      std::string& out = top.key("ancestors");
+      out += '[';
+      for (size_t i = 1; i < lineage.size(); ++i) {
+        if (i != 1) out += ',';
+        ObjectWriter a(out);
+        a.process_key("key", lineage[i].key);
+        a.number("pid", lineage[i].key.tgid);
+        a.string("exe", lineage[i].exe_path);
+        write_command_line(a, lineage[i].argv);
+      }
+      out += ']';
+    }
+  } else if (event.task().parent.valid()) {
+    const ProcessKey& p = event.task().parent;
+    ObjectWriter parent(top.key("parent"));
+    parent.process_key("key", p);
+    parent.number("pid", p.tgid);
+  }
+  if (exec) top.boolean("lineage_complete", event.enrichment.lineage_complete);
+}
+
+// Names from this build's <signal.h>: the events come from the kernel we run
+// on, so its numbering is ours. Real-time signals have no fixed name.
+const char* signal_name(int sig) {
+#define YAGURA_SIGNAL(s) \
+  case s:                \
+    return #s;
+  switch (sig) {
+    YAGURA_SIGNAL(SIGHUP)
+    YAGURA_SIGNAL(SIGINT)
+    YAGURA_SIGNAL(SIGQUIT)
+    YAGURA_SIGNAL(SIGILL)
+    YAGURA_SIGNAL(SIGTRAP)
+    YAGURA_SIGNAL(SIGABRT)
+    YAGURA_SIGNAL(SIGBUS)
+    YAGURA_SIGNAL(SIGFPE)
+    YAGURA_SIGNAL(SIGKILL)
+    YAGURA_SIGNAL(SIGUSR1)
+    YAGURA_SIGNAL(SIGSEGV)
+    YAGURA_SIGNAL(SIGUSR2)
+    YAGURA_SIGNAL(SIGPIPE)
+    YAGURA_SIGNAL(SIGALRM)
+    YAGURA_SIGNAL(SIGTERM)
+    YAGURA_SIGNAL(SIGSTKFLT)
+    YAGURA_SIGNAL(SIGCHLD)
+    YAGURA_SIGNAL(SIGCONT)
+    YAGURA_SIGNAL(SIGSTOP)
+    YAGURA_SIGNAL(SIGTSTP)
+    YAGURA_SIGNAL(SIGTTIN)
+    YAGURA_SIGNAL(SIGTTOU)
+    YAGURA_SIGNAL(SIGURG)
+    YAGURA_SIGNAL(SIGXCPU)
+    YAGURA_SIGNAL(SIGXFSZ)
+    YAGURA_SIGNAL(SIGVTALRM)
+    YAGURA_SIGNAL(SIGPROF)
+    YAGURA_SIGNAL(SIGWINCH)
+    YAGURA_SIGNAL(SIGIO)
+    YAGURA_SIGNAL(SIGPWR)
+    YAGURA_SIGNAL(SIGSYS)
+    default:
+      return nullptr;
+  }
+#undef YAGURA_SIGNAL
+}
+
+void write_exit(ObjectWriter& top, const ExitEvent& e) {
+  ObjectWriter status(top.key("exit"));
+  status.number("code", static_cast<uint64_t>(e.exit_code()));
+  status.number("signal", static_cast<uint64_t>(e.signal()));
+  if (const char* name = signal_name(e.signal())) status.string("signal_name", name);
+  status.boolean("core_dumped", e.core_dumped());
+}
+
+const char* cred_syscall_name(CredSyscall s) {
+  switch (s) {
+    case CredSyscall::kSetuid:
+      return "setuid";
+    case CredSyscall::kSetgid:
+      return "setgid";
+    case CredSyscall::kSetreuid:
+      return "setreuid";
+    case CredSyscall::kSetregid:
+      return "setregid";
+    case CredSyscall::kSetresuid:
+      return "setresuid";
+    case CredSyscall::kSetresgid:
+      return "setresgid";
+    case CredSyscall::kSetfsuid:
+      return "setfsuid";
+    case CredSyscall::kSetfsgid:
+      return "setfsgid";
+    case CredSyscall::kCapset:
+      return "capset";
+  }
+  return "unknown";  // a value the decoder let through; keep the line valid
+}
+
+void write_cred(ObjectWriter& top, const CredEvent& e) {
+  ObjectWriter cred(top.key("cred"));
+  cred.string("syscall", cred_syscall_name(e.syscall));
+  for (const auto& [name, c] : {std::pair{"old", &e.old}, std::pair{"new", &e.task.creds}}) {
+    ObjectWriter side(cred.key(name));
+    write_creds(side, *c);
+    write_caps(side, *c);
+  }
+}
+
+// Characters that would make shell word splitting cut or change an argument.
+bool needs_quotes(std::string_view arg) {
+  return arg.empty() || arg.find_first_of(" \t\n\v\f\r'\"\\") != std::string_view::npos;
+}
+
+}  // namespace
+
+void append_json_command_line(std::string& out, const std::vector<std::string>& argv) {
+  for (size_t i = 0; i < argv.size(); ++i) {
+    if (i != 0) out += ' ';
+    std::string_view arg = argv[i];
+    if (!needs_quotes(arg)) {
+      append_json_escaped(out, arg);
+      continue;
+    }
+    // Cut only at '\'' (ASCII), so escaping piece by piece is exact.
+    out += '\'';
+    for (size_t quote; (quote = arg.find('\'')) != std::string_view::npos;) {
+      append_json_escaped(out, arg.substr(0, quote));
+      out += "'\\\\''";  // '\'' with its backslash JSON-escaped
+      arg.remove_prefix(quote + 1);
+    }
+    append_json_escaped(out, arg);
+    out += '\'';
+  }
+}
+
+JsonWriter::JsonWriter(const HostIdentity& host, WallClock clock) : clock_(clock) {
+  ObjectWriter obj(host_json_);
+  obj.string("hostname", host.hostname);
+  obj.string("boot_id", host.boot_id);
+  // Tag names come from configuration: escaped, unlike our own member names.
+  std::string& tags = obj.key("tags");
+  tags += '{';
+  bool first = true;
+  for (const auto& [name, value] : host.tags) {
+    if (!first) tags += ',';
+    first = false;
+    append_json_string(tags, name);
+    tags += ':';
+    append_json_string(tags, value);
+  }
+  tags += '}';
+}
+
+void JsonWriter::append(const Event& event, std::string& out) const {
+  const auto* exec = std::get_if<ExecEvent>(&event.body);
+  ObjectWriter top(out);
+  top.number("schema", kJsonSchemaVersion);
+  top.string("type", event_type_name(event.body));
+  // Next to the type: a snapshot describes a process that was already running
+  // at start-up, and rules about new executions must not fire on it.
+  if (exec) top.boolean("snapshot", event.snapshot);
+  top.time("time", clock_.to_wall_ns(event.ktime_ns));
+  top.number("ktime_ns", event.ktime_ns);
+  top.key("host") += host_json_;
+  {
+    ObjectWriter process(top.key("process"));
+    write_task(process, event.task(), event.enrichment, clock_,
+               exec ? &exec->cgroup_path : nullptr);
+    if (exec) write_exec(process, *exec, event.enrichment);
+  }
+  write_parent(top, event);
+  if (const auto* e = std::get_if<ExitEvent>(&event.body)) write_exit(top, *e);
+  if (const auto* e = std::get_if<CredEvent>(&event.body)) write_cred(top, *e);
+}
+
+}  // namespace yagura

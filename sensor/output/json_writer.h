@@ -1,0 +1,46 @@
+// Renders an Event as one line of JSON, schema v1 (docs/events.md is the
+// reference for every field). Field names follow the Sigma taxonomy for Linux
+// one to one: Image = process.exe, CommandLine = process.command_line, ...
+//
+// Strings are written with append_json_string (json_string.h): any bytes,
+// always valid UTF-8, lossless. Times are RFC 3339 UTC, converted from the
+// kernel's boot-time stamps by the WallClock given at construction.
+//
+//   JsonWriter writer(*read_host_identity(), WallClock());
+//   std::string batch;
+//   for (const Event& e : events) {
+//     writer.append(e, batch);
+//     batch += '\n';
+//   }
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/event.h"
+#include "common/host.h"
+
+namespace yagura {
+
+inline constexpr int kJsonSchemaVersion = 1;
+
+class JsonWriter {
+ public:
+  JsonWriter(const HostIdentity& host, WallClock clock);
+
+  // Appends one JSON object for `event` to `out`, without a newline. Appending
+  // to a reused buffer keeps the per-event cost to the growth of that buffer.
+  void append(const Event& event, std::string& out) const;
+
+ private:
+  std::string host_json_;  // the "host" object, the same for every event
+  WallClock clock_;
+};
+
+// argv joined with single spaces. An argument that is empty or holds
+// whitespace, a quote or a backslash is put in single quotes (a quote inside
+// written as '\''), so POSIX shell word splitting (Python's shlex.split) gives
+// back the original argv. Appended JSON-escaped, without the enclosing quotes.
+void append_json_command_line(std::string& out, const std::vector<std::string>& argv);
+
+}  // namespace yagura
