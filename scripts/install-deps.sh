@@ -15,13 +15,8 @@ packages=(
   # uploader (HTTPS client) and collector storage
   libcurl4-openssl-dev libsqlite3-dev
   # tests
-  catch2 systemd python3 procps iproute2 util-linux openssl
+  catch2 nlohmann-json3-dev systemd python3 procps iproute2 util-linux openssl
 )
-
-if [ "$(id -u)" -ne 0 ]; then
-  echo "install-deps: must run as root (apt-get)" >&2
-  exit 1
-fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -30,6 +25,10 @@ done
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#packages[@]} packages present"
   exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: missing ${missing[*]}; run as root to install them" >&2
+  exit 1
 fi
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive

@@ -27,6 +27,7 @@ void usage() {
       "      --health-interval S  seconds between health lines (0: only at exit)\n"
       "      --no-hash            do not compute SHA-256 of executables\n"
       "      --ready-file PATH    create PATH once capture is live\n"
+      "      --check-config       validate the configuration and exit\n"
       "  -h, --help\n",
       stderr);
 }
@@ -38,9 +39,9 @@ int main(int argc, char** argv) {
   std::string config_path, output;
   std::vector<std::pair<std::string, std::string>> tags;
   long max_args = -1, health = -1;
-  bool no_hash = false;
+  bool no_hash = false, check_only = false;
 
-  enum { kMaxArgs = 1000, kHealth, kNoHash, kReady };
+  enum { kMaxArgs = 1000, kHealth, kNoHash, kReady, kCheck };
   const option long_opts[] = {{"config", required_argument, nullptr, 'c'},
                               {"output", required_argument, nullptr, 'o'},
                               {"tag", required_argument, nullptr, 't'},
@@ -48,6 +49,7 @@ int main(int argc, char** argv) {
                               {"health-interval", required_argument, nullptr, kHealth},
                               {"no-hash", no_argument, nullptr, kNoHash},
                               {"ready-file", required_argument, nullptr, kReady},
+                              {"check-config", no_argument, nullptr, kCheck},
                               {"help", no_argument, nullptr, 'h'},
                               {nullptr, 0, nullptr, 0}};
   for (int c; (c = getopt_long(argc, argv, "c:o:t:h", long_opts, nullptr)) != -1;) {
@@ -68,6 +70,7 @@ int main(int argc, char** argv) {
       case kHealth: health = std::strtol(optarg, nullptr, 10); break;
       case kNoHash: no_hash = true; break;
       case kReady: opts.ready_file = optarg; break;
+      case kCheck: check_only = true; break;
       case 'h': usage(); return 0;
       default: usage(); return 64;
     }
@@ -89,6 +92,10 @@ int main(int argc, char** argv) {
   if (yagura::Status s = yagura::validate(opts.config); !s) {
     std::fprintf(stderr, "yagura-sensor: %s\n", s.error().message.c_str());
     return 78;
+  }
+  if (check_only) {
+    std::fprintf(stderr, "yagura-sensor: configuration is valid\n");
+    return 0;
   }
 
   struct sigaction sa {};

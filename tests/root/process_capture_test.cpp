@@ -1,0 +1,197 @@
+// Root tests: the real BPF programs, real commands, exact event fields.
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+
+#include "tests/root/sensor_harness.h"
+
+namespace fs = std::filesystem;
+using namespace yagura::test;
+
+namespace {
+
+std::string key_of(pid_t pid, const std::vector<Json>& events) {
+  for (const auto& e : events)
+    if (e["process"]["pid"] == pid) return e["process"]["key"];
+  FAIL("no event for pid " << pid);
+  return {};
+}
+
+void write_file(const std::string& path, const std::string& text, mode_t mode) {
+  std::ofstream(path) << text;
+  REQUIRE(chmod(path.c_str(), mode) == 0);
+}
+
+}  // namespace
+
+TEST_CASE("exec through a symlink and a relative path names the real file", "[root][exec]") {
+  TempDir dir;
+  const std::string real = dir.path() + "/real-true";
+  fs::copy_file("/bin/true", real);
+  fs::create_symlink(real, dir.path() + "/link");
+  struct stat st {};
+  REQUIRE(stat(real.c_str(), &st) == 0);
+
+  SensorProcess sensor;
+  RunResult run = run_program({"./link", "alpha", "beta gamma"}, {.cwd = dir.path()});
+  auto events = sensor.stop();
+
+  Json e = find_one(events, "exec", run.pid);
+  const Json& p = e["process"];
+  CHECK(p["exe"] == real);
+  CHECK(p["filename"] == "./link");
+  CHECK(p["cwd"] == dir.path());
+  CHECK(p["args"] == Json::array({"./link", "alpha", "beta gamma"}));
+  CHECK(p["command_line"] == "./link alpha 'beta gamma'");
+  CHECK(p["argc"] == 3);
+  CHECK(p["args_truncated"] == false);
+  CHECK(p["exe_file"]["ino"] == st.st_ino);
+  CHECK(p["exe_file"]["mode"] == "0100755");
+  CHECK(p["exe_file"]["deleted"] == false);
+  CHECK(p["uid"] == 0);
+  CHECK(p["user"] == "root");
+  CHECK(!p.contains("script"));
+  CHECK(e["parent"]["pid"] == getpid());
+  CHECK(e["host"]["tags"]["team"] == "csirt");
+  // The fork that made the process, and its exit, carry the same key.
+  Json fork = find_one(events, "fork", run.pid);
+  CHECK(fork["process"]["key"] == p["key"]);
+  CHECK(fork["parent"]["pid"] == getpid());
+  Json exit = find_one(events, "exit", run.pid);
+  CHECK(exit["process"]["key"] == p["key"]);
+  CHECK(exit["exit"]["code"] == 0);
+  CHECK(exit["exit"]["signal"] == 0);
+}
+
+TEST_CASE("a script reports its path and its interpreter", "[root][exec]") {
+  TempDir dir;
+  write_file(dir.path() + "/job.sh", "#!/bin/sh\nexit 0\n", 0755);
+
+  SensorProcess sensor;
+  RunResult run = run_program({"./job.sh", "--flag"}, {.cwd = dir.path()});
+  auto events = sensor.stop();
+
+  Json p = find_one(events, "exec", run.pid)["process"];
+  CHECK(p["exe"] == realpath_of("/bin/sh"));
+  CHECK(p["filename"] == "./job.sh");
+  CHECK(p["script"]["path"] == dir.path() + "/job.sh");
+  CHECK(p["script"]["interpreter"] == "/bin/sh");
+  // binfmt_script passes the interpreter, the script and then the arguments.
+  CHECK(p["args"] == Json::array({"/bin/sh", "./job.sh", "--flag"}));
+}
+
+TEST_CASE("argv with 1000 arguments and non-UTF-8 bytes is captured whole", "[root][exec]") {
+  std::vector<std::string> argv = {"/bin/true"};
+  for (int i = 0; i < 1000; ++i) argv.push_back("arg" + std::to_string(i));
+  const std::string raw = "\xff\xfe-latin1-\xe9";
+  argv.push_back(raw);
+
+  SensorProcess sensor;
+  RunResult run = run_program(argv);
+  auto events = sensor.stop();
+
+  Json p = find_one(events, "exec", run.pid)["process"];
+  CHECK(p["argc"] == 1002);
+  CHECK(p["args_truncated"] == false);
+  REQUIRE(p["args"].size() == 1002);
+  CHECK(p["args"][1] == "arg0");
+  CHECK(p["args"][1000] == "arg999");
+  CHECK(p["args"][1001].get<std::string>() == raw);
+}
+
+TEST_CASE("argv over the configured limit is cut and says so", "[root][exec]") {
+  std::vector<std::string> argv = {"/bin/true"};
+  for (int i = 0; i < 1000; ++i) argv.push_back("arg" + std::to_string(i));
+  size_t bytes = 0;
+  for (const auto& a : argv) bytes += a.size() + 1;
+
+  SensorProcess sensor({"--max-args-bytes", "64"});
+  RunResult run = run_program(argv);
+  auto events = sensor.stop();
+
+  Json p = find_one(events, "exec", run.pid)["process"];
+  CHECK(p["args_truncated"] == true);
+  CHECK(p["argc"] == 1001);
+  CHECK(p["args_bytes"] == bytes);
+  CHECK(p["args"][0] == "/bin/true");
+  CHECK(p["args"].size() < 1001);
+}
+
+TEST_CASE("exit reports the code, the terminating signal and a core dump", "[root][exit]") {
+  SensorProcess sensor;
+  RunResult code = run_program({"/bin/sh", "-c", "exit 7"});
+  RunResult killed = run_program({"/bin/sh", "-c", "kill -KILL $$"});
+  auto events = sensor.stop();
+
+  REQUIRE(WEXITSTATUS(code.status) == 7);
+  Json c = find_one(events, "exit", code.pid)["exit"];
+  CHECK(c["code"] == 7);
+  CHECK(c["signal"] == 0);
+  CHECK(c["core_dumped"] == false);
+
+  REQUIRE(WIFSIGNALED(killed.status));
+  Json k = find_one(events, "exit", killed.pid)["exit"];
+  CHECK(k["signal"] == 9);
+  CHECK(k["signal_name"] == "SIGKILL");
+  CHECK(k["code"] == 0);
+}
+
+TEST_CASE("a setuid change reports the old and new ids", "[root][cred]") {
+  SensorProcess sensor;
+  pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) _exit(setresuid(65534, 65534, 65534) == 0 ? 0 : 1);
+  int status;
+  REQUIRE(waitpid(child, &status, 0) == child);
+  REQUIRE(WEXITSTATUS(status) == 0);
+  auto events = sensor.stop();
+
+  Json e = find_one(events, "cred", child);
+  CHECK(e["cred"]["syscall"] == "setresuid");
+  CHECK(e["cred"]["old"]["uid"] == 0);
+  CHECK(e["cred"]["old"]["euid"] == 0);
+  CHECK(e["cred"]["new"]["uid"] == 65534);
+  CHECK(e["cred"]["new"]["euid"] == 65534);
+  CHECK(e["cred"]["new"]["suid"] == 65534);
+  CHECK(e["process"]["uid"] == 65534);
+  CHECK(e["process"]["key"] == key_of(child, find_all(events, "fork", child)));
+}
+
+TEST_CASE("a process started before the sensor is known by its lineage", "[root][snapshot]") {
+  int go[2];
+  REQUIRE(pipe(go) == 0);
+  pid_t shell = fork();
+  REQUIRE(shell >= 0);
+  if (shell == 0) {
+    dup2(go[0], STDIN_FILENO);
+    close(go[1]);
+    execl("/bin/sh", "/bin/sh", "-c", "read line; /bin/true started-later; exit 0", nullptr);
+    _exit(127);
+  }
+  close(go[0]);
+
+  SensorProcess sensor;
+  REQUIRE(write(go[1], "go\n", 3) == 3);
+  close(go[1]);
+  int status;
+  REQUIRE(waitpid(shell, &status, 0) == shell);
+  auto events = sensor.stop();
+
+  Json exec;
+  for (const auto& e : events)
+    if (e["type"] == "exec" && e["process"]["args"] == Json::array({"/bin/true", "started-later"}))
+      exec = e;
+  REQUIRE(exec.is_object());
+  CHECK(exec["parent"]["pid"] == shell);
+  CHECK(exec["parent"]["exe"] == realpath_of("/bin/sh"));
+  CHECK(exec["parent"]["args"] ==
+        Json::array({"/bin/sh", "-c", "read line; /bin/true started-later; exit 0"}));
+  CHECK(exec["ancestors"][0]["pid"] == getpid());
+  // The shell's own exit carries the key the snapshot gave it.
+  CHECK(find_one(events, "exit", shell)["process"]["key"] == exec["parent"]["key"]);
+}
