@@ -40,14 +40,18 @@ void EventProcessor::on_record(std::span<const uint8_t> record, uint64_t now_ns)
   }
   Event& event = *decoded;
   if (event.snapshot) {
-    // Only the table needs processes that ran before the sensor.
+    // A process that ran before the sensor: its argv is in its own memory,
+    // which BPF could not read; /proc has it.
     auto& exec = std::get<ExecEvent>(event.body);
     ++stats_.snapshot_processes;
-    table_.seed(exec.task, exec.exe_path.value, options_.read_cmdline(exec.task.key.tgid),
-                exec.cwd.value);
-    return;
+    exec.argv = options_.read_cmdline(exec.task.key.tgid);
+    exec.argc = static_cast<uint32_t>(exec.argv.size());
+    exec.args_size = 0;
+    for (const auto& a : exec.argv) exec.args_size += static_cast<uint32_t>(a.size() + 1);
+    table_.seed(exec.task, exec.exe_path.value, exec.argv, exec.cwd.value);
+  } else {
+    update_table(event);
   }
-  update_table(event);
   enrich(event);
   pending_.push_back(Pending{std::move(event)});
   if (std::holds_alternative<ExecEvent>(pending_.back().event.body))

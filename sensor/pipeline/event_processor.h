@@ -2,6 +2,9 @@
 // enriches events (user names, lineage, executable hash) and hands them, in
 // arrival order, to a sink.
 //
+// Start-up snapshot records (processes already running) seed the table and
+// are written too, flagged as snapshots.
+//
 // Hashes are computed by ExeHasher on its own thread. An exec whose hash is
 // not cached waits for it, at most hash_wait_ns; events behind it wait too,
 // so the output keeps arrival order. max_pending bounds that wait in

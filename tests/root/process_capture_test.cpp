@@ -1,5 +1,7 @@
 // Root tests: the real BPF programs, real commands, exact event fields.
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -192,6 +194,63 @@ TEST_CASE("a process started before the sensor is known by its lineage", "[root]
   CHECK(exec["parent"]["args"] ==
         Json::array({"/bin/sh", "-c", "read line; /bin/true started-later; exit 0"}));
   CHECK(exec["ancestors"][0]["pid"] == getpid());
-  // The shell's own exit carries the key the snapshot gave it.
+  // The snapshot described the shell; its exit carries the same key.
+  Json snap = find_one(events, "exec", shell);
+  CHECK(snap["snapshot"] == true);
+  CHECK(snap["process"]["exe"] == realpath_of("/bin/sh"));
+  CHECK(snap["process"]["args"] == exec["parent"]["args"]);
+  CHECK(snap["process"]["key"] == exec["parent"]["key"]);
   CHECK(find_one(events, "exit", shell)["process"]["key"] == exec["parent"]["key"]);
+}
+
+TEST_CASE("an exec with LD_PRELOAD and LD_LIBRARY_PATH reports their values", "[root][exec]") {
+  SensorProcess sensor;
+  RunResult run = run_program({"/bin/true", "preloaded"},
+                              {.env = {"PATH=/usr/bin:/bin", "LD_LIBRARY_PATH=/opt/evil/lib",
+                                       "HOME=/root", "LD_PRELOAD=/nonexistent/hook.so"}});
+  RunResult plain = run_program({"/bin/true", "plain"}, {.env = {"PATH=/usr/bin:/bin"}});
+  auto events = sensor.stop();
+
+  Json p = find_one(events, "exec", run.pid)["process"];
+  CHECK(p["env"]["LD_PRELOAD"] == "/nonexistent/hook.so");
+  CHECK(p["env"]["LD_LIBRARY_PATH"] == "/opt/evil/lib");
+  CHECK(p["env_scan"] == "complete");
+  Json q = find_one(events, "exec", plain.pid)["process"];
+  CHECK(q["env"] == Json::object());
+}
+
+TEST_CASE("executables that are deleted, in a memfd or on tmpfs are flagged", "[root][exec]") {
+  TempDir dir;
+  const std::string copy = dir.path() + "/gone";
+  fs::copy_file("/bin/true", copy);
+  std::ifstream in("/bin/true", std::ios::binary);
+  const std::string image((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+
+  SensorProcess sensor;
+  // fexecve of an unlinked file: the kernel runs a file with no links.
+  int fd = open(copy.c_str(), O_RDONLY | O_CLOEXEC);
+  REQUIRE(fd >= 0);
+  REQUIRE(unlink(copy.c_str()) == 0);
+  RunResult deleted = run_program({"gone"}, {.path = "/proc/self/fd/" + std::to_string(fd)});
+  close(fd);
+  // A memfd holding an ELF image: fileless execution.
+  int mfd = memfd_create("payload", MFD_CLOEXEC);
+  REQUIRE(mfd >= 0);
+  REQUIRE(write(mfd, image.data(), image.size()) == static_cast<ssize_t>(image.size()));
+  RunResult memfd = run_program({"payload"}, {.path = "/proc/self/fd/" + std::to_string(mfd)});
+  close(mfd);
+  auto events = sensor.stop();
+
+  Json d = find_one(events, "exec", deleted.pid)["process"];
+  CHECK(d["exe"] == copy);
+  CHECK(d["exe_file"]["deleted"] == true);
+  CHECK(d["exe_file"]["memfd"] == false);
+  CHECK(d["exe_file"]["nlink"] == 0);
+  Json m = find_one(events, "exec", memfd.pid)["process"];
+  CHECK(m["exe"] == "/memfd:payload");
+  CHECK(m["exe_file"]["memfd"] == true);
+  CHECK(m["exe_file"]["tmpfs"] == true);
+  CHECK(m["exe_file"]["deleted"] == true);
+  // Hashed through /proc/<pid>/exe or not at all: never a wrong file.
+  if (m["exe_file"].contains("sha256")) CHECK(m["exe_file"]["sha256"] == d["exe_file"]["sha256"]);
 }
