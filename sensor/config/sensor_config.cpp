@@ -36,7 +36,8 @@ void read_map(const std::string& name, const YAML::Node& node, const Fields& fie
   for (const auto& kv : node) {
     std::string key = kv.first.as<std::string>();
     auto it = fields.find(key);
-    if (it == fields.end()) throw ConfigError{where(name, kv.first) + ": unknown key '" + key + "'"};
+    if (it == fields.end())
+      throw ConfigError{where(name, kv.first) + ": unknown key '" + key + "'"};
     it->second(kv.second);
   }
 }
@@ -48,7 +49,9 @@ Result<SensorConfig> parse_sensor_config(const std::string& text, const std::str
   try {
     YAML::Node root = YAML::Load(text);
     if (!root || root.IsNull()) return c;
-    auto num = [&](auto& field) { return [&name, &field](const YAML::Node& n) { read(name, n, field); }; };
+    auto num = [&](auto& field) {
+      return [&name, &field](const YAML::Node& n) { read(name, n, field); };
+    };
     read_map(name, root,
              {{"output", num(c.output)},
               {"health_interval_seconds", num(c.health_interval_seconds)},
@@ -117,6 +120,8 @@ Status validate(const SensorConfig& c) {
   if (c.queue_bytes < 2 * (YG_SCRATCH_SIZE + 1024))
     return Error{"capture.queue_bytes is too small for the largest record"};
   if (c.process_table_max_entries == 0) return Error{"process_table.max_entries must be > 0"};
+  if (!(c.hash_max_seconds_per_file > 0))  // also false for NaN
+    return Error{"hashing.max_seconds_per_file must be greater than 0"};
   return ok_status();
 }
 

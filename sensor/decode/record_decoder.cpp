@@ -229,6 +229,11 @@ Result<Event> RecordDecoder::decode(std::span<const uint8_t> record) {
                                                 bytes(size) + ", struct is " + bytes(fixed_size));
   }
 
+  if ((hdr.flags & YG_HDR_SNAPSHOT) && hdr.type != YG_EV_EXEC) {
+    return reject(RejectReason::kMalformed,
+                  "snapshot flag on a type " + std::to_string(hdr.type) + " record");
+  }
+
   Event event;
   event.ktime_ns = hdr.ktime_ns;
   event.snapshot = (hdr.flags & YG_HDR_SNAPSHOT) != 0;

@@ -18,8 +18,8 @@
 // Values the kernel may grow without a layout change (the cred syscall
 // number, exec flag bits) are passed through or ignored, not rejected:
 // dropping a privilege change because of a new enum value would lose it.
-// header.flags (YG_HDR_SNAPSHOT) and the exec flags YG_EXEC_NO_EXE and
-// YG_EXEC_ARGS_UNREADABLE have no field in Event yet and are not carried.
+// The snapshot header flag is only valid on exec records; on any other
+// type the record is malformed.
 //
 //   RecordDecoder decoder;
 //   auto event = decoder.decode(record);  // std::span<const uint8_t>

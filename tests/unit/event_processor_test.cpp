@@ -1,0 +1,523 @@
+#include "sensor/pipeline/event_processor.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "tests/unit/record_builder.h"
+
+namespace yagura {
+namespace {
+
+constexpr char kAbcSha256[] = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+constexpr uint64_t kHour = 3600ull * 1'000'000'000;
+
+class RecordingSink : public EventSink {
+ public:
+  void write(const Event& event) override { events.push_back(event); }
+  std::vector<Event> events;
+};
+
+// Names from fakes, so tests need no NSS and see which id was looked up.
+UserNamesOptions fake_names() {
+  UserNamesOptions o;
+  o.user_lookup = [](uint32_t id) { return "user" + std::to_string(id); };
+  o.group_lookup = [](uint32_t id) { return "group" + std::to_string(id); };
+  return o;
+}
+
+// The processor and the neighbours it holds references to.
+struct Pipeline {
+  explicit Pipeline(ExeHasher* hasher, EventProcessorOptions options = {},
+                    ProcessTableOptions table_options = {})
+      : table(table_options),
+        names(fake_names()),
+        proc(decoder, table, names, hasher, sink, std::move(options)) {}
+
+  void push(const std::vector<uint8_t>& record, uint64_t now_ns) { proc.on_record(record, now_ns); }
+
+  RecordDecoder decoder;
+  ProcessTable table;
+  UserNames names;
+  RecordingSink sink;
+  EventProcessor proc;
+};
+
+// What identifies an event in these tests: its type and its ktime, as
+// "fork@50" (readable when a comparison fails).
+using Summary = std::vector<std::string>;
+
+Summary summary(const std::vector<Event>& events) {
+  Summary out;
+  for (const auto& e : events)
+    out.push_back(std::string(event_type_name(e.body)) + "@" + std::to_string(e.ktime_ns));
+  return out;
+}
+
+Summary first(const Summary& s, size_t n) { return Summary(s.begin(), s.begin() + n); }
+
+const ExecEvent& exec_of(const Event& event) {
+  REQUIRE(std::holds_alternative<ExecEvent>(event.body));
+  return std::get<ExecEvent>(event.body);
+}
+
+std::vector<uint8_t> exec_record(const yg_task& task, uint64_t ktime_ns, const yg_file& exe,
+                                 const std::string& exe_path,
+                                 const std::vector<std::string>& args = {}) {
+  yg_exec x = RecordBuilder::exec_fixed(1);
+  x.hdr.ktime_ns = ktime_ns;
+  x.task = task;
+  x.exe = exe;
+  x.argc = static_cast<uint32_t>(args.size());
+  ExecStrings s;
+  s[YG_EXEC_STR_EXE] = exe_path;
+  s[YG_EXEC_STR_CWD] = "/";
+  s[YG_EXEC_STR_ARGS] = RecordBuilder::nul_joined(args);
+  return RecordBuilder::exec(x, s);
+}
+
+// A task the hasher opens by path only: with tgid 0 it skips /proc/<tgid>/exe.
+yg_task pathless_task(uint32_t seed) {
+  yg_task t = RecordBuilder::task(seed);
+  t.tgid = 0;
+  return t;
+}
+
+// A directory of test files, removed with them.
+class TempDir {
+ public:
+  TempDir() {
+    char dir[] = "/tmp/event_processor_test.XXXXXX";
+    REQUIRE(::mkdtemp(dir) != nullptr);
+    dir_ = dir;
+  }
+  ~TempDir() {
+    for (const auto& p : files_) ::unlink(p.c_str());
+    ::rmdir(dir_.c_str());
+  }
+
+  std::string write(const std::string& name, const std::string& content) {
+    std::string path = add(name);
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << content;
+    return path;
+  }
+
+  // A sparse file of `size` bytes: instant to make, but reading and hashing
+  // it keeps the hasher's worker busy for minutes. Nothing in a test of a few
+  // milliseconds sees its completion, so an exec of it waits deterministically.
+  std::string sparse(const std::string& name, off_t size) {
+    std::string path = add(name);
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+    REQUIRE(fd >= 0);
+    const bool sized = ::ftruncate(fd, size) == 0;
+    ::close(fd);
+    REQUIRE(sized);
+    return path;
+  }
+
+ private:
+  std::string add(const std::string& name) {
+    files_.push_back(dir_ + "/" + name);
+    return files_.back();
+  }
+  std::string dir_;
+  std::vector<std::string> files_;
+};
+
+// The file as the kernel reports it in an exec record.
+yg_file kernel_file(const std::string& path) {
+  struct stat st {};
+  REQUIRE(::stat(path.c_str(), &st) == 0);
+  yg_file f = RecordBuilder::file(0);
+  f.ino = st.st_ino;
+  f.dev = (major(st.st_dev) << 20) | minor(st.st_dev);
+  f.mode = st.st_mode;
+  f.size = static_cast<uint64_t>(st.st_size);
+  f.mtime_ns = static_cast<uint64_t>(st.st_mtim.tv_sec) * 1'000'000'000ull +
+               static_cast<uint64_t>(st.st_mtim.tv_nsec);
+  f.flags = 0;
+  return f;
+}
+
+constexpr off_t kHugeSparse = off_t{1} << 40;  // 1 TiB of holes
+
+ExeHasherOptions slow_hasher_options() {
+  ExeHasherOptions o;
+  o.max_file_bytes = uint64_t{1} << 41;  // the sparse file is hashed, not refused
+  o.max_seconds_per_file = 3600;
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("events come out in arrival order, enriched", "[event_processor]") {
+  Pipeline p(nullptr);
+  const yg_task a = RecordBuilder::task(1);
+  const yg_task b = RecordBuilder::task(2);
+
+  p.push(RecordBuilder::fork(a, 50), 1);
+  p.push(exec_record(b, 40, RecordBuilder::file(1), "/bin/b"), 2);
+  p.push(RecordBuilder::exit(a, 0, 30), 3);
+  p.push(RecordBuilder::cred(b, RecordBuilder::creds(9), YG_CRED_SETUID, 20), 4);
+
+  // Arrival order, not ktime order: sorting is not the processor's job.
+  CHECK(summary(p.sink.events) == Summary{"fork@50", "exec@40", "exit@30", "cred@20"});
+  const auto& stats = p.proc.stats();
+  CHECK(stats.records == 4);
+  CHECK(stats.events_out == 4);
+  CHECK(stats.decode_errors == 0);
+  CHECK(stats.hash_waits == 0);
+
+  // Names come from the task's ids (creds(seed + 1000): uid +1, euid +2, gid +5).
+  const Enrichment& en = p.sink.events[1].enrichment;
+  CHECK(en.user_name == "user" + std::to_string(b.creds.uid));
+  CHECK(en.euser_name == "user" + std::to_string(b.creds.euid));
+  CHECK(en.group_name == "group" + std::to_string(b.creds.gid));
+  CHECK(en.login_user_name == "user" + std::to_string(b.loginuid));
+  // No hasher: nothing computed and nothing claimed.
+  CHECK_FALSE(en.exe_sha256.has_value());
+  CHECK(en.exe_hash_error.empty());
+  // The table saw every event.
+  CHECK(p.table.stats().forks == 1);
+  CHECK(p.table.stats().execs == 1);
+  CHECK(p.table.stats().exits == 1);
+  CHECK(p.table.stats().creds == 1);
+}
+
+TEST_CASE("an unset loginuid gets no login user name", "[event_processor]") {
+  Pipeline p(nullptr);
+  yg_task t = RecordBuilder::task(3);
+  t.loginuid = kUnsetId;
+  p.push(RecordBuilder::fork(t, 1), 1);
+  REQUIRE(p.sink.events.size() == 1);
+  CHECK(p.sink.events[0].enrichment.login_user_name.empty());
+  CHECK(p.sink.events[0].enrichment.user_name == "user" + std::to_string(t.creds.uid));
+}
+
+TEST_CASE("an exec waits for its hash and holds the events behind it", "[event_processor]") {
+  TempDir dir;
+  const std::string path = dir.write("exe", "abc");
+  const yg_file exe = kernel_file(path);
+  ExeHasher hasher;
+  EventProcessorOptions options;
+  options.hash_wait_ns = kHour;  // no expiry during the test
+  Pipeline p(&hasher, options);
+
+  const Summary arrival{"fork@1", "exec@2", "exit@3", "cred@4"};
+  const yg_task other = RecordBuilder::task(7);
+  p.push(RecordBuilder::fork(other, 1), 100);
+  REQUIRE(p.sink.events.size() == 1);  // nothing ahead of it waits
+
+  p.push(exec_record(pathless_task(8), 2, exe, path, {"exe"}), 101);
+  p.push(RecordBuilder::exit(other, 0, 3), 102);
+  p.push(RecordBuilder::cred(other, RecordBuilder::creds(1), YG_CRED_SETGID, 4), 103);
+  CHECK(p.proc.stats().hash_waits == 1);
+  CHECK(hasher.stats().submitted == 1);
+
+  // Whatever has come out is a prefix of the arrival order. While the worker
+  // has produced no completion (hashed and errors are counted before it is
+  // queued), the exec and everything behind it must still be held.
+  CHECK(summary(p.sink.events) == first(arrival, p.sink.events.size()));
+  if (hasher.stats().hashed == 0 && hasher.stats().errors == 0) {
+    CHECK(summary(p.sink.events) == first(arrival, 1));
+  }
+
+  // Released once the completion arrives; bounded so a lost completion fails
+  // instead of hanging. tick()'s now stays far from the deadline.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (p.sink.events.size() < arrival.size() && std::chrono::steady_clock::now() < give_up) {
+    p.proc.tick(200);
+    CHECK(summary(p.sink.events) == first(arrival, p.sink.events.size()));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  REQUIRE(summary(p.sink.events) == arrival);
+  const Enrichment& en = p.sink.events[1].enrichment;
+  CHECK(en.exe_sha256 == std::optional<std::string>(kAbcSha256));
+  CHECK(en.exe_hash_error.empty());
+  CHECK(p.proc.stats().hash_wait_expired == 0);
+  CHECK(p.proc.stats().hash_pending_forced == 0);
+  CHECK(p.proc.stats().events_out == 4);
+
+  SECTION("the next exec of the same file is answered from the cache at once") {
+    p.push(exec_record(pathless_task(9), 5, exe, path), 300);
+    REQUIRE(p.sink.events.size() == 5);
+    CHECK(p.sink.events[4].enrichment.exe_sha256 == std::optional<std::string>(kAbcSha256));
+    CHECK(p.proc.stats().hash_waits == 1);
+    CHECK(hasher.stats().submitted == 1);
+  }
+}
+
+TEST_CASE("a hash error from the worker is attached to the exec", "[event_processor]") {
+  // The path does not exist, so the worker answers "gone": a completion all
+  // the same, and the exec is released with it.
+  TempDir dir;
+  const std::string path = dir.write("exe", "abc");
+  const yg_file exe = kernel_file(path);
+  ExeHasher hasher;
+  EventProcessorOptions options;
+  options.hash_wait_ns = kHour;
+  Pipeline p(&hasher, options);
+
+  p.push(exec_record(pathless_task(1), 1, exe, path + ".missing"), 10);
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (p.sink.events.empty() && std::chrono::steady_clock::now() < give_up) {
+    p.proc.tick(20);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  REQUIRE(p.sink.events.size() == 1);
+  CHECK_FALSE(p.sink.events[0].enrichment.exe_sha256.has_value());
+  CHECK(p.sink.events[0].enrichment.exe_hash_error == kHashGone);
+  CHECK(p.proc.stats().hash_waits == 1);
+  CHECK(p.proc.stats().hash_wait_expired == 0);
+}
+
+TEST_CASE("a hash wait expires at hash_wait_ns and releases the queue", "[event_processor]") {
+  TempDir dir;
+  const std::string path = dir.sparse("huge", kHugeSparse);
+  ExeHasher hasher(slow_hasher_options());
+  EventProcessorOptions options;
+  options.hash_wait_ns = 1000;
+  Pipeline p(&hasher, options);
+
+  p.push(exec_record(pathless_task(1), 1, kernel_file(path), path), 5000);  // deadline 6000
+  p.push(RecordBuilder::fork(RecordBuilder::task(2), 2), 5001);
+  CHECK(p.proc.stats().hash_waits == 1);
+  CHECK(p.sink.events.empty());
+
+  p.proc.tick(5999);
+  CHECK(p.sink.events.empty());
+  CHECK(p.proc.stats().hash_wait_expired == 0);
+
+  p.proc.tick(6000);
+  REQUIRE(summary(p.sink.events) == Summary{"exec@1", "fork@2"});
+  CHECK_FALSE(p.sink.events[0].enrichment.exe_sha256.has_value());
+  CHECK(p.sink.events[0].enrichment.exe_hash_error == "hash wait expired");
+  CHECK(p.sink.events[1].enrichment.exe_hash_error.empty());
+  CHECK(p.proc.stats().hash_wait_expired == 1);
+  CHECK(p.proc.stats().events_out == 2);
+}
+
+TEST_CASE("max_pending forces the oldest waiting exec out", "[event_processor]") {
+  TempDir dir;
+  const std::string path = dir.sparse("huge", kHugeSparse);
+  const yg_file exe = kernel_file(path);
+  ExeHasher hasher(slow_hasher_options());
+  EventProcessorOptions options;
+  options.hash_wait_ns = kHour;
+  options.max_pending = 1;
+  Pipeline p(&hasher, options);
+
+  p.push(exec_record(pathless_task(1), 1, exe, path), 10);
+  CHECK(p.sink.events.empty());
+  p.push(exec_record(pathless_task(2), 2, exe, path), 11);
+  REQUIRE(summary(p.sink.events) == Summary{"exec@1"});
+  CHECK(p.sink.events[0].enrichment.exe_hash_error == "pending limit");
+  CHECK_FALSE(p.sink.events[0].enrichment.exe_sha256.has_value());
+  CHECK(p.proc.stats().hash_pending_forced == 1);
+  CHECK(p.proc.stats().hash_waits == 2);
+  CHECK(p.proc.stats().hash_wait_expired == 0);
+
+  // The second still waits; flush gives it up.
+  p.proc.flush();
+  REQUIRE(summary(p.sink.events) == Summary{"exec@1", "exec@2"});
+  CHECK(p.sink.events[1].enrichment.exe_hash_error == "sensor stopping");
+  CHECK(p.proc.stats().hash_pending_forced == 1);
+}
+
+TEST_CASE("a full hasher queue sends the exec without a hash, still in order",
+          "[event_processor]") {
+  TempDir dir;
+  const std::string huge = dir.sparse("huge", kHugeSparse);
+  const std::string small = dir.write("small", "abc");
+  ExeHasherOptions hasher_options = slow_hasher_options();
+  hasher_options.queue_capacity = 1;
+  ExeHasher hasher(hasher_options);
+  EventProcessorOptions options;
+  options.hash_wait_ns = 1000;
+  Pipeline p(&hasher, options);
+
+  p.push(exec_record(pathless_task(1), 1, kernel_file(huge), huge), 100);  // takes the one slot
+  p.push(exec_record(pathless_task(2), 2, kernel_file(small), small), 101);
+  CHECK(p.proc.stats().hash_not_queued == 1);
+  CHECK(p.proc.stats().hash_waits == 1);
+  CHECK(hasher.stats().rejected_queue_full == 1);
+  CHECK(p.sink.events.empty());  // not waiting itself, but behind one that is
+
+  p.proc.tick(1100);
+  REQUIRE(summary(p.sink.events) == Summary{"exec@1", "exec@2"});
+  CHECK(p.sink.events[0].enrichment.exe_hash_error == "hash wait expired");
+  CHECK(p.sink.events[1].enrichment.exe_hash_error == "hasher busy");
+  CHECK_FALSE(p.sink.events[1].enrichment.exe_sha256.has_value());
+}
+
+TEST_CASE("an exec without an executable is not hashed", "[event_processor]") {
+  ExeHasher hasher;
+  Pipeline p(&hasher);
+  yg_exec x = RecordBuilder::exec_fixed(1);
+  x.flags = YG_EXEC_NO_EXE;
+  p.push(RecordBuilder::exec(x, {}), 1);
+  REQUIRE(p.sink.events.size() == 1);
+  CHECK(exec_of(p.sink.events[0]).no_exe);
+  CHECK_FALSE(p.sink.events[0].enrichment.exe_sha256.has_value());
+  CHECK(p.sink.events[0].enrichment.exe_hash_error.empty());
+  CHECK(p.proc.stats().hash_waits == 0);
+  CHECK(hasher.stats().submitted == 0);
+}
+
+TEST_CASE("flush releases everything pending, in order", "[event_processor]") {
+  TempDir dir;
+  const std::string path = dir.sparse("huge", kHugeSparse);
+  ExeHasher hasher(slow_hasher_options());
+  EventProcessorOptions options;
+  options.hash_wait_ns = kHour;
+  Pipeline p(&hasher, options);
+
+  p.proc.flush();  // nothing pending: nothing written
+  CHECK(p.sink.events.empty());
+
+  const yg_task other = RecordBuilder::task(5);
+  p.push(exec_record(pathless_task(1), 1, kernel_file(path), path), 10);
+  p.push(RecordBuilder::fork(other, 2), 11);
+  p.push(RecordBuilder::exit(other, 0, 3), 12);
+  p.proc.tick(13);
+  CHECK(p.sink.events.empty());
+
+  p.proc.flush();
+  REQUIRE(summary(p.sink.events) == Summary{"exec@1", "fork@2", "exit@3"});
+  CHECK(p.sink.events[0].enrichment.exe_hash_error == "sensor stopping");
+  CHECK_FALSE(p.sink.events[0].enrichment.exe_sha256.has_value());
+  CHECK(p.sink.events[1].enrichment.exe_hash_error.empty());
+  CHECK(p.proc.stats().events_out == 3);
+  CHECK(p.proc.stats().hash_wait_expired == 0);
+  CHECK(p.proc.stats().hash_pending_forced == 0);
+
+  p.proc.flush();  // idempotent
+  CHECK(p.sink.events.size() == 3);
+}
+
+TEST_CASE("snapshot records seed the table and give lineage its argv", "[event_processor]") {
+  // The start-up snapshot cannot read argv from BPF; the processor asks
+  // read_cmdline (here a fake) for it.
+  yg_task parent = RecordBuilder::task(10);
+  parent.ppid = 0;  // a root: the lineage walk ends here, complete
+  parent.parent_start_ns = 0;
+  yg_task child = RecordBuilder::task(20);
+  child.ppid = parent.tgid;
+  child.parent_start_ns = parent.start_ns;
+
+  const std::vector<std::string> cmdline{"/usr/sbin/sshd", "-D"};
+  std::vector<uint32_t> asked;
+  EventProcessorOptions options;
+  options.read_cmdline = [&](uint32_t tgid) {
+    asked.push_back(tgid);
+    return tgid == parent.tgid ? cmdline : std::vector<std::string>{};
+  };
+  Pipeline p(nullptr, options);
+
+  auto snapshot = exec_record(parent, 5, RecordBuilder::file(10), "/usr/sbin/sshd");
+  RecordBuilder::set_flags(snapshot, YG_HDR_SNAPSHOT);
+  p.push(snapshot, 100);
+
+  CHECK(asked == std::vector<uint32_t>{parent.tgid});
+  CHECK(p.proc.stats().snapshot_processes == 1);
+  CHECK(p.table.stats().execs == 0);  // seeded, not applied as an exec
+  const ProcessEntry* seeded = p.table.find(ProcessKey{parent.tgid, parent.start_ns});
+  REQUIRE(seeded != nullptr);
+  CHECK(seeded->exe_path == "/usr/sbin/sshd");
+  CHECK(seeded->argv == cmdline);
+  CHECK(seeded->exec_count == 0);
+
+  // Per the header contract, the snapshot is written too, flagged, with the
+  // argv read from /proc.
+  REQUIRE(p.sink.events.size() == 1);
+  CHECK(p.sink.events[0].snapshot);
+  const ExecEvent& snap = exec_of(p.sink.events[0]);
+  CHECK(snap.argv == cmdline);
+  CHECK(snap.argc == 2);
+  CHECK(snap.args_size == cmdline[0].size() + 1 + cmdline[1].size() + 1);
+
+  p.push(exec_record(child, 6, RecordBuilder::file(20), "/bin/bash", {"bash", "-i"}), 101);
+  REQUIRE(p.sink.events.size() == 2);
+  const Event& exec = p.sink.events[1];
+  CHECK_FALSE(exec.snapshot);
+  CHECK(exec_of(exec).argv == std::vector<std::string>{"bash", "-i"});
+  REQUIRE(exec.enrichment.lineage.size() == 1);
+  const Ancestor& up = exec.enrichment.lineage[0];
+  CHECK(up.key == ProcessKey{parent.tgid, parent.start_ns});
+  CHECK(up.exe_path == "/usr/sbin/sshd");
+  CHECK(up.argv == cmdline);
+  CHECK(exec.enrichment.lineage_complete);
+  CHECK(asked.size() == 1);  // only snapshots read /proc
+}
+
+TEST_CASE("bad records are counted and produce no event", "[event_processor]") {
+  Pipeline p(nullptr);
+  const yg_task t = RecordBuilder::task(1);
+  auto unknown = RecordBuilder::fork(t, 2);
+  RecordBuilder::set_type(unknown, 42);
+  const std::vector<uint8_t> short_record(3, 0);
+
+  p.push(RecordBuilder::fork(t, 1), 1);
+  p.push(short_record, 2);
+  CHECK(p.proc.last_decode_error().rfind("truncated: ", 0) == 0);
+  p.push(unknown, 3);
+  p.push(RecordBuilder::exit(t, 0, 4), 4);
+
+  CHECK(summary(p.sink.events) == Summary{"fork@1", "exit@4"});
+  CHECK(p.proc.stats().records == 4);
+  CHECK(p.proc.stats().decode_errors == 2);
+  CHECK(p.proc.stats().events_out == 2);
+  CHECK(p.proc.last_decode_error().rfind("unknown_type: ", 0) == 0);
+  CHECK(p.decoder.stats().rejected.total() == 2);
+}
+
+// Only exec records describe snapshot processes; the flag on any other
+// record is corruption, rejected by the decoder rather than trusted.
+TEST_CASE("a snapshot flag on a non-exec record is rejected as malformed", "[event_processor]") {
+  Pipeline p(nullptr);
+  const yg_task t = RecordBuilder::task(1);
+  auto flagged = RecordBuilder::fork(t, 1);
+  RecordBuilder::set_flags(flagged, YG_HDR_SNAPSHOT);
+
+  CHECK_NOTHROW(p.push(flagged, 1));
+  p.push(RecordBuilder::exit(t, 0, 2), 2);
+  CHECK(p.proc.stats().records == 2);
+  CHECK(p.proc.stats().decode_errors == 1);
+  CHECK(p.decoder.stats().rejected.malformed == 1);
+  REQUIRE_FALSE(p.sink.events.empty());
+  CHECK(summary(p.sink.events).back() == std::string("exit@2"));
+}
+
+TEST_CASE("tick expires exited processes, once per expire_interval", "[event_processor]") {
+  EventProcessorOptions options;
+  options.expire_interval_ns = 1000;
+  ProcessTableOptions table_options;
+  table_options.exited_grace_ns = 100;
+  Pipeline p(nullptr, options, table_options);
+  const yg_task t = RecordBuilder::task(1);
+  const ProcessKey key{t.tgid, t.start_ns};
+
+  p.push(RecordBuilder::fork(t, 10), 10);
+  p.push(RecordBuilder::exit(t, 0, 20), 20);
+  REQUIRE(p.table.find(key) != nullptr);
+
+  p.proc.tick(50);  // expires now, within the grace window; next run at 1050
+  CHECK(p.table.find(key) != nullptr);
+  p.proc.tick(500);  // past the grace window, but before the next run
+  CHECK(p.table.find(key) != nullptr);
+  p.proc.tick(1050);
+  CHECK(p.table.find(key) == nullptr);
+  CHECK(p.table.stats().expired == 1);
+}
+
+}  // namespace yagura

@@ -1,0 +1,283 @@
+#include "sensor/config/sensor_config.h"
+
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "bpf/events.h"
+
+namespace yagura {
+namespace {
+
+using Catch::Matchers::Contains;
+using Catch::Matchers::StartsWith;
+
+// A file of the repository. __FILE__ is absolute in the CMake build; when it
+// is relative the path is relative to the working directory, as it was then.
+std::string repo_path(const std::string& relative) {
+  const std::string here = __FILE__;
+  return here.substr(0, here.rfind("tests/unit/")) + relative;
+}
+
+void check_same(const SensorConfig& got, const SensorConfig& want) {
+  CHECK(got.output == want.output);
+  CHECK(got.tags == want.tags);
+  CHECK(got.max_args_bytes == want.max_args_bytes);
+  CHECK(got.env_scan_bytes == want.env_scan_bytes);
+  CHECK(got.ring_buffer_bytes == want.ring_buffer_bytes);
+  CHECK(got.wakeup_bytes == want.wakeup_bytes);
+  CHECK(got.poll_interval_ms == want.poll_interval_ms);
+  CHECK(got.queue_bytes == want.queue_bytes);
+  CHECK(got.process_table_max_entries == want.process_table_max_entries);
+  CHECK(got.exited_grace_seconds == want.exited_grace_seconds);
+  CHECK(got.lineage_depth == want.lineage_depth);
+  CHECK(got.hashing == want.hashing);
+  CHECK(got.hash_max_file_bytes == want.hash_max_file_bytes);
+  CHECK(got.hash_max_seconds_per_file == want.hash_max_seconds_per_file);
+  CHECK(got.hash_wait_ms == want.hash_wait_ms);
+  CHECK(got.health_interval_seconds == want.health_interval_seconds);
+}
+
+// The error parse_sensor_config gives for text; fails the test if it parses.
+std::string parse_error(const std::string& text) {
+  auto config = parse_sensor_config(text, "t.yaml");
+  REQUIRE_FALSE(config.ok());
+  return config.error().message;
+}
+
+std::string validate_error(const SensorConfig& config) {
+  Status s = validate(config);
+  REQUIRE_FALSE(s.ok());
+  return s.error().message;
+}
+
+}  // namespace
+
+TEST_CASE("an empty file gives the defaults", "[config]") {
+  const SensorConfig defaults;
+  // The documented defaults, so a changed default is a deliberate edit here.
+  CHECK(defaults.output == "-");
+  CHECK(defaults.tags.empty());
+  CHECK(defaults.max_args_bytes == 8192);
+  CHECK(defaults.env_scan_bytes == 8192);
+  CHECK(defaults.ring_buffer_bytes == 8u << 20);
+  CHECK(defaults.wakeup_bytes == 256u << 10);
+  CHECK(defaults.poll_interval_ms == 100);
+  CHECK(defaults.queue_bytes == 16u << 20);
+  CHECK(defaults.process_table_max_entries == 32768);
+  CHECK(defaults.exited_grace_seconds == 30);
+  CHECK(defaults.lineage_depth == 16);
+  CHECK(defaults.hashing);
+  CHECK(defaults.hash_max_file_bytes == 256ull << 20);
+  CHECK(defaults.hash_max_seconds_per_file == 5.0);
+  CHECK(defaults.hash_wait_ms == 2000);
+  CHECK(defaults.health_interval_seconds == 60);
+  CHECK(validate(defaults).ok());
+
+  for (const char* text : {"", "\n", "# only a comment\n", "---\n"}) {
+    INFO("text: '" << text << "'");
+    auto config = parse_sensor_config(text, "t.yaml");
+    REQUIRE(config.ok());
+    check_same(*config, defaults);
+  }
+}
+
+TEST_CASE("every section and key is read", "[config]") {
+  auto config = parse_sensor_config(R"(
+output: /tmp/out.jsonl
+health_interval_seconds: 15
+host:
+  tags: {team: payments, role: db}
+capture:
+  max_args_bytes: 4096
+  env_scan_bytes: 0
+  ring_buffer_bytes: 16777216
+  wakeup_bytes: 65536
+  poll_interval_ms: 250
+  queue_bytes: 33554432
+process_table:
+  max_entries: 1000
+  exited_grace_seconds: 5
+  lineage_depth: 8
+hashing:
+  enabled: false
+  max_file_bytes: 1048576
+  max_seconds_per_file: 0.5
+  wait_ms: 100
+)",
+                                    "t.yaml");
+  REQUIRE(config.ok());
+  SensorConfig want;
+  want.output = "/tmp/out.jsonl";
+  want.health_interval_seconds = 15;
+  want.tags = {{"team", "payments"}, {"role", "db"}};
+  want.max_args_bytes = 4096;
+  want.env_scan_bytes = 0;
+  want.ring_buffer_bytes = 16777216;
+  want.wakeup_bytes = 65536;
+  want.poll_interval_ms = 250;
+  want.queue_bytes = 33554432;
+  want.process_table_max_entries = 1000;
+  want.exited_grace_seconds = 5;
+  want.lineage_depth = 8;
+  want.hashing = false;
+  want.hash_max_file_bytes = 1048576;
+  want.hash_max_seconds_per_file = 0.5;
+  want.hash_wait_ms = 100;
+  check_same(*config, want);
+
+  SECTION("a section may give only some keys; the rest keep their defaults") {
+    auto partial = parse_sensor_config("capture:\n  poll_interval_ms: 7\n", "t.yaml");
+    REQUIRE(partial.ok());
+    SensorConfig only_poll;
+    only_poll.poll_interval_ms = 7;
+    check_same(*partial, only_poll);
+  }
+}
+
+TEST_CASE("unknown keys are errors naming file:line:col and the key", "[config]") {
+  CHECK(parse_error("output: x\noutptu: y\n") == "t.yaml:2:1: unknown key 'outptu'");
+  CHECK(parse_error("capture:\n  max_args_bytes: 10\n  max_arg_bytes: 10\n") ==
+        "t.yaml:3:3: unknown key 'max_arg_bytes'");
+  CHECK(parse_error("host:\n  tag: {a: b}\n") == "t.yaml:2:3: unknown key 'tag'");
+  CHECK(parse_error("process_table:\n  max_entrys: 5\n") == "t.yaml:2:3: unknown key 'max_entrys'");
+  CHECK(parse_error("hashing: {enabled: true, wait: 5}\n") == "t.yaml:1:26: unknown key 'wait'");
+  // A key of one section is unknown in another.
+  CHECK(parse_error("hashing:\n  lineage_depth: 5\n") == "t.yaml:2:3: unknown key 'lineage_depth'");
+}
+
+TEST_CASE("values of the wrong type are errors naming where they are", "[config]") {
+  SECTION("a word for a number") {
+    const std::string e = parse_error("capture:\n  max_args_bytes: lots\n");
+    CHECK_THAT(e, StartsWith("t.yaml:2:19: "));
+    CHECK_THAT(e, Contains("type"));
+  }
+  SECTION("a negative number for an unsigned field is not wrapped") {
+    CHECK_THAT(parse_error("process_table:\n  lineage_depth: -1\n"), StartsWith("t.yaml:2:18: "));
+  }
+  SECTION("a number too large for 32 bits is not truncated") {
+    CHECK_THAT(parse_error("capture:\n  poll_interval_ms: 4294967296\n"),
+               StartsWith("t.yaml:2:21: "));
+  }
+  SECTION("a fraction for an integer") {
+    CHECK_THAT(parse_error("capture:\n  max_args_bytes: 8.5\n"), StartsWith("t.yaml:2:19: "));
+  }
+  SECTION("a word for a bool") {
+    CHECK_THAT(parse_error("hashing:\n  enabled: maybe\n"), StartsWith("t.yaml:2:12: "));
+  }
+  SECTION("a list for a string") {
+    CHECK_THAT(parse_error("output: [a, b]\n"), StartsWith("t.yaml:1:9: "));
+  }
+  SECTION("a scalar or a list where a mapping belongs") {
+    CHECK(parse_error("capture: 5\n") == "t.yaml:1:10: expected a mapping");
+    CHECK(parse_error("host:\n  tags: [a, b]\n") == "t.yaml:2:9: expected a mapping");
+    CHECK(parse_error("- output\n") == "t.yaml:1:1: expected a mapping");
+  }
+  SECTION("YAML syntax errors also say where") {
+    CHECK_THAT(parse_error("capture: {max_args_bytes: 10\n"), StartsWith("t.yaml:2:1: "));
+  }
+}
+
+TEST_CASE("validate checks limits and cross-field constraints", "[config]") {
+  SensorConfig c;
+  REQUIRE(validate(c).ok());
+
+  SECTION("ring buffer size: a power of two of at least 4096") {
+    for (uint32_t ok : {4096u, 8192u, 1u << 30}) {
+      c.ring_buffer_bytes = ok;
+      c.wakeup_bytes = 1;
+      INFO(ok);
+      CHECK(validate(c).ok());
+    }
+    for (uint32_t bad : {0u, 3u * 4096, (8u << 20) + 4096, 2048u, 1u}) {
+      c.ring_buffer_bytes = bad;
+      c.wakeup_bytes = 1;
+      INFO(bad);
+      CHECK_THAT(validate_error(c), Contains("ring_buffer_bytes"));
+    }
+  }
+  SECTION("max_args_bytes: at most half of YG_DATA_MASK") {
+    c.max_args_bytes = YG_DATA_MASK / 2;
+    CHECK(validate(c).ok());
+    c.max_args_bytes = YG_DATA_MASK / 2 + 1;
+    CHECK_THAT(validate_error(c), Contains("max_args_bytes"));
+    c.max_args_bytes = 1u << 20;
+    CHECK_THAT(validate_error(c), Contains("max_args_bytes"));
+  }
+  SECTION("wakeup_bytes: between 1 and half the ring buffer") {
+    c.wakeup_bytes = c.ring_buffer_bytes / 2;
+    CHECK(validate(c).ok());
+    c.wakeup_bytes = c.ring_buffer_bytes / 2 + 1;
+    CHECK_THAT(validate_error(c), Contains("wakeup_bytes"));
+    c.wakeup_bytes = 0;
+    CHECK_THAT(validate_error(c), Contains("wakeup_bytes"));
+    // Half of a smaller ring is checked against that ring.
+    c.ring_buffer_bytes = 1u << 20;
+    c.wakeup_bytes = (1u << 19) + 1;
+    CHECK_THAT(validate_error(c), Contains("wakeup_bytes"));
+  }
+  SECTION("poll interval: 1 to 1000 ms") {
+    c.poll_interval_ms = 0;
+    CHECK_THAT(validate_error(c), Contains("poll_interval_ms"));
+    c.poll_interval_ms = 1001;
+    CHECK_THAT(validate_error(c), Contains("poll_interval_ms"));
+    c.poll_interval_ms = 1;
+    CHECK(validate(c).ok());
+    c.poll_interval_ms = 1000;
+    CHECK(validate(c).ok());
+  }
+  SECTION("queue_bytes holds two of the largest records") {
+    c.queue_bytes = 2 * (YG_SCRATCH_SIZE + 1024);
+    CHECK(validate(c).ok());
+    c.queue_bytes = 2 * (YG_SCRATCH_SIZE + 1024) - 1;
+    CHECK_THAT(validate_error(c), Contains("queue_bytes"));
+  }
+  SECTION("process table size") {
+    c.process_table_max_entries = 0;
+    CHECK_THAT(validate_error(c), Contains("max_entries"));
+  }
+}
+
+TEST_CASE("parsing applies validate and names the file", "[config]") {
+  CHECK_THAT(parse_error("capture:\n  ring_buffer_bytes: 12288\n"),
+             StartsWith("t.yaml: capture.ring_buffer_bytes"));
+  CHECK_THAT(parse_error("capture:\n  max_args_bytes: 16384\n"),
+             StartsWith("t.yaml: capture.max_args_bytes"));
+  CHECK_THAT(parse_error("capture:\n  poll_interval_ms: 0\n"),
+             StartsWith("t.yaml: capture.poll_interval_ms"));
+  // Cross-field: this wakeup is fine for the default ring, not for a small one.
+  CHECK(parse_sensor_config("capture:\n  wakeup_bytes: 65536\n", "t.yaml").ok());
+  CHECK_THAT(parse_error("capture:\n  wakeup_bytes: 65536\n  ring_buffer_bytes: 65536\n"),
+             StartsWith("t.yaml: capture.wakeup_bytes"));
+}
+
+TEST_CASE("the shipped config/sensor.yaml loads with its values", "[config]") {
+  const std::string path = repo_path("config/sensor.yaml");
+  auto config = load_sensor_config(path);
+  INFO(path);
+  if (!config.ok()) FAIL(config.error().message);
+  SensorConfig want;
+  want.output = "/var/log/yagura/events.jsonl";
+  want.tags = {{"team", "unassigned"}, {"role", "unassigned"}};
+  want.max_args_bytes = 8192;
+  want.env_scan_bytes = 8192;
+  want.ring_buffer_bytes = 8388608;
+  want.wakeup_bytes = 262144;
+  want.poll_interval_ms = 100;
+  want.process_table_max_entries = 32768;
+  want.exited_grace_seconds = 30;
+  want.lineage_depth = 16;
+  want.hashing = true;
+  want.hash_max_file_bytes = 268435456;
+  want.hash_max_seconds_per_file = 5;
+  want.hash_wait_ms = 2000;
+  want.health_interval_seconds = 60;
+  check_same(*config, want);
+}
+
+TEST_CASE("a missing config file is an error naming it", "[config]") {
+  auto config = load_sensor_config("/nonexistent/yagura/sensor.yaml");
+  REQUIRE_FALSE(config.ok());
+  CHECK_THAT(config.error().message, Contains("/nonexistent/yagura/sensor.yaml"));
+}
+
+}  // namespace yagura
