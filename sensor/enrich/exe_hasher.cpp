@@ -112,27 +112,15 @@ std::optional<HashOutcome> ExeHasher::cached(const FileInfo& file) { return look
 
 std::optional<HashOutcome> ExeHasher::lookup(const FileKey& key) {
   std::lock_guard lock(cache_mu_);
-  auto it = index_.find(key);
-  if (it == index_.end()) return std::nullopt;
-  lru_.splice(lru_.begin(), lru_, it->second);
+  const HashOutcome* hit = cache_.find(key);
+  if (!hit) return std::nullopt;
   stats_.cache_hits.fetch_add(1, std::memory_order_relaxed);
-  return it->second->second;
+  return *hit;
 }
 
 void ExeHasher::insert(const FileKey& key, const HashOutcome& outcome) {
-  if (options_.cache_entries == 0) return;
   std::lock_guard lock(cache_mu_);
-  if (auto it = index_.find(key); it != index_.end()) {
-    it->second->second = outcome;
-    lru_.splice(lru_.begin(), lru_, it->second);
-    return;
-  }
-  if (lru_.size() >= options_.cache_entries) {
-    index_.erase(lru_.back().first);
-    lru_.pop_back();
-  }
-  lru_.emplace_front(key, outcome);
-  index_.emplace(key, lru_.begin());
+  cache_.put(key, outcome);
 }
 
 void ExeHasher::run() {

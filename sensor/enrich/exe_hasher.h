@@ -34,7 +34,6 @@
 #include <boost/lockfree/spsc_queue.hpp>
 #include <cstddef>
 #include <cstdint>
-#include <list>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -44,6 +43,7 @@
 #include <vector>
 
 #include "common/event.h"
+#include "common/lru_map.h"
 
 namespace yagura {
 
@@ -146,8 +146,7 @@ class ExeHasher {
 
   // Held for lookups and inserts only, never while reading a file.
   std::mutex cache_mu_;
-  std::list<std::pair<FileKey, HashOutcome>> lru_;  // most recent first
-  std::unordered_map<FileKey, decltype(lru_)::iterator, FileKeyHash> index_;
+  LruMap<FileKey, HashOutcome, FileKeyHash> cache_{options_.cache_entries};
 
   std::vector<char> buffer_;  // worker only
   std::thread worker_;        // last: starts once everything above exists

@@ -45,33 +45,16 @@ std::string system_group_name(uint32_t gid) {
 
 UserNames::UserNames(Options options) : options_(std::move(options)) {}
 
-std::string UserNames::user(uint32_t uid) {
-  return users_.get(uid, options_.user_lookup, options_);
-}
+std::string UserNames::user(uint32_t uid) { return get(users_, uid, options_.user_lookup); }
 
-std::string UserNames::group(uint32_t gid) {
-  return groups_.get(gid, options_.group_lookup, options_);
-}
+std::string UserNames::group(uint32_t gid) { return get(groups_, gid, options_.group_lookup); }
 
-std::string UserNames::Cache::get(uint32_t id, const std::function<std::string(uint32_t)>& lookup,
-                                  const Options& options) {
-  const auto now = options.clock();
-  auto it = entries_.find(id);
-  if (it != entries_.end()) {
-    lru_.splice(lru_.begin(), lru_, it->second.lru);
-    if (now < it->second.expires) return it->second.name;
-    it->second.name = lookup(id);
-    it->second.expires = now + options.ttl;
-    return it->second.name;
-  }
+std::string UserNames::get(Cache& cache, uint32_t id,
+                           const std::function<std::string(uint32_t)>& lookup) {
+  const auto now = options_.clock();
+  if (Entry* e = cache.find(id); e && now < e->expires) return e->name;
   std::string name = lookup(id);
-  if (options.max_entries == 0) return name;
-  if (entries_.size() >= options.max_entries) {
-    entries_.erase(lru_.back());
-    lru_.pop_back();
-  }
-  lru_.push_front(id);
-  entries_.emplace(id, Entry{name, now + options.ttl, lru_.begin()});
+  cache.put(id, Entry{name, now + options_.ttl});
   return name;
 }
 

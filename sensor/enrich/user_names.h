@@ -21,9 +21,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
-#include <list>
 #include <string>
 #include <unordered_map>
+
+#include "common/lru_map.h"
 
 namespace yagura {
 
@@ -50,25 +51,17 @@ class UserNames {
   std::string group(uint32_t gid);
 
  private:
-  // One bounded, expiring id → name map.
-  class Cache {
-   public:
-    std::string get(uint32_t id, const std::function<std::string(uint32_t)>& lookup,
-                    const Options& options);
-
-   private:
-    struct Entry {
-      std::string name;
-      std::chrono::steady_clock::time_point expires;
-      std::list<uint32_t>::iterator lru;
-    };
-    std::unordered_map<uint32_t, Entry> entries_;
-    std::list<uint32_t> lru_;  // most recent first
+  struct Entry {
+    std::string name;
+    std::chrono::steady_clock::time_point expires;
   };
+  using Cache = LruMap<uint32_t, Entry>;
+
+  std::string get(Cache& cache, uint32_t id, const std::function<std::string(uint32_t)>& lookup);
 
   Options options_;
-  Cache users_;
-  Cache groups_;
+  Cache users_{options_.max_entries};
+  Cache groups_{options_.max_entries};
 };
 
 }  // namespace yagura
