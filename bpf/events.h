@@ -52,6 +52,7 @@ enum yg_event_type {
 enum yg_drop_reason {
 	YG_DROP_RINGBUF_FULL = 0,   /* bpf_ringbuf_reserve/output failed */
 	YG_DROP_NO_SCRATCH = 1,     /* per-CPU scratch lookup failed */
+	YG_DROP_STASH_FULL = 2,     /* no room to keep state between syscall entry and exit */
 	YG_DROP_REASON_MAX,
 };
 

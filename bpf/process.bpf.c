@@ -207,10 +207,13 @@ int BPF_PROG(yg_exit, struct task_struct *task)
 }
 
 /* Credential changes: the creds before the call are kept per thread at
- * syscall entry and compared at exit, so only real changes are reported. */
+ * syscall entry and compared at exit, so only real changes are reported.
+ * A plain hash, not LRU: an LRU would evict a thread's entry silently and
+ * lose its change; a full map is counted instead. Every entry is removed
+ * at syscall exit. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
 	__type(key, __u64);
 	__type(value, struct yg_creds);
 } yg_cred_before SEC(".maps");
@@ -224,7 +227,8 @@ static __always_inline int cred__enter(void)
 	if (emit__is_self())
 		return 0;
 	task__creds(&old, BPF_CORE_READ(task, cred));
-	bpf_map_update_elem(&yg_cred_before, &id, &old, BPF_ANY);
+	if (bpf_map_update_elem(&yg_cred_before, &id, &old, BPF_ANY))
+		emit__count(YG_EV_CRED, 1, YG_DROP_STASH_FULL);
 	return 0;
 }
 

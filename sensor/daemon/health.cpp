@@ -6,7 +6,7 @@ namespace yagura {
 namespace {
 
 constexpr const char* kTypeNames[YG_EV_TYPE_MAX] = {"unknown", "exec", "fork", "exit", "cred"};
-constexpr const char* kDropNames[YG_DROP_REASON_MAX] = {"ringbuf_full", "no_scratch"};
+constexpr const char* kDropNames[YG_DROP_REASON_MAX] = {"ringbuf_full", "no_scratch", "stash_full"};
 
 class Obj {
  public:
@@ -112,7 +112,9 @@ std::string health_json(const HostIdentity& host, const WallClock& clock, const 
     }
     {
       Obj o(root.raw("output"));
-      o.num("lines", h.output_lines).num("write_errors", h.output_write_errors);
+      o.num("lines", h.output_lines)
+          .num("write_errors", h.output_write_errors)
+          .num("lines_lost", h.output_lines_lost);
     }
     std::string& d = root.raw("degraded");
     d += '[';

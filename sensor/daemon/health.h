@@ -28,6 +28,7 @@ struct HealthSnapshot {
   const ExeHasher::Stats* hasher = nullptr;
   uint64_t output_lines = 0;
   uint64_t output_write_errors = 0;
+  uint64_t output_lines_lost = 0;
   std::vector<std::string> degraded;
 };
 

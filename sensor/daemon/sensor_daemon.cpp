@@ -122,6 +122,7 @@ int run_sensor_daemon(const DaemonOptions& options, const std::atomic<bool>& sto
     h.hasher = hasher ? &hasher->stats() : nullptr;
     h.output_lines = (*sink)->lines();
     h.output_write_errors = (*sink)->write_errors();
+    h.output_lines_lost = (*sink)->lines_lost();
     h.degraded = (*capture)->degraded();
     (*sink)->write_line(health_json(*host, clock, h));
   };

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 namespace yagura {
@@ -19,6 +20,7 @@ void JsonLinesSink::write(const Event& event) {
   writer_.append(event, buffer_);
   buffer_ += '\n';
   ++lines_;
+  ++buffered_lines_;
   if (buffer_.size() >= (64u << 10)) flush();
 }
 
@@ -26,6 +28,7 @@ void JsonLinesSink::write_line(std::string_view json) {
   buffer_.append(json);
   buffer_ += '\n';
   ++lines_;
+  ++buffered_lines_;
   flush();
 }
 
@@ -36,11 +39,17 @@ void JsonLinesSink::flush() {
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       ++write_errors_;
+      // Lines not completely written: those starting at or after off,
+      // and the one off is inside of.
+      size_t complete =
+          static_cast<size_t>(std::count(buffer_.begin(), buffer_.begin() + off, '\n'));
+      lines_lost_ += buffered_lines_ - complete;
       break;
     }
     off += static_cast<size_t>(n);
   }
   buffer_.clear();
+  buffered_lines_ = 0;
 }
 
 }  // namespace yagura

@@ -1,7 +1,7 @@
 // Writes events as JSON lines to a file (appending) or to stdout. Lines
 // are buffered and written when flush() is called (after each batch) or
-// when the buffer passes 64 KiB. A failed write is counted, not fatal:
-// local output must never stop capture.
+// when the buffer passes 64 KiB. A failed write is counted, with the lines
+// it lost, not fatal: local output must never stop capture.
 #pragma once
 
 #include <cstdint>
@@ -26,6 +26,7 @@ class JsonLinesSink : public EventSink {
 
   uint64_t lines() const { return lines_; }
   uint64_t write_errors() const { return write_errors_; }
+  uint64_t lines_lost() const { return lines_lost_; }
 
  private:
   JsonLinesSink(UniqueFd fd, JsonWriter writer) : fd_(std::move(fd)), writer_(std::move(writer)) {}
@@ -33,8 +34,10 @@ class JsonLinesSink : public EventSink {
   UniqueFd fd_;
   JsonWriter writer_;
   std::string buffer_;
-  uint64_t lines_ = 0;
+  uint64_t buffered_lines_ = 0;
+  uint64_t lines_ = 0;  // written, or buffered to be
   uint64_t write_errors_ = 0;
+  uint64_t lines_lost_ = 0;  // whole or partial lines a failed write did not output
 };
 
 }  // namespace yagura

@@ -33,7 +33,7 @@ TEST_CASE("schema version and constants match the pinned layout", "[layout]") {
   static_assert(YG_EV_EXEC == 1 && YG_EV_FORK == 2 && YG_EV_EXIT == 3 && YG_EV_CRED == 4);
   static_assert(YG_EV_TYPE_MAX == 5);
   static_assert(YG_HDR_SNAPSHOT == 1);
-  static_assert(YG_DROP_REASON_MAX == 2);
+  static_assert(YG_DROP_REASON_MAX == 3);
   static_assert(YG_EXEC_STR_EXE == 0 && YG_EXEC_STR_FILENAME == 1 && YG_EXEC_STR_INTERP == 2 &&
                 YG_EXEC_STR_CWD == 3 && YG_EXEC_STR_CGROUP == 4 && YG_EXEC_STR_LD_PRELOAD == 5 &&
                 YG_EXEC_STR_LD_LIBRARY_PATH == 6 && YG_EXEC_STR_ARGS == 7);
@@ -176,7 +176,7 @@ TEST_CASE("yg_fork, yg_exit, yg_cred layout", "[layout]") {
 
 TEST_CASE("yg_counters layout", "[layout]") {
   static_assert(sizeof(yg_counters) == 8 * YG_EV_TYPE_MAX * (1 + YG_DROP_REASON_MAX));
-  static_assert(sizeof(yg_counters) == 120);
+  static_assert(sizeof(yg_counters) == 160);
   static_assert(offsetof(yg_counters, emitted) == 0);
   static_assert(offsetof(yg_counters, drops) == 40);
 
