@@ -11,6 +11,10 @@
 
 #define YG_CGROUP_MAX_DEPTH 16
 
+/* record__set masks the string index with YG_EXEC_STR_COUNT - 1. */
+_Static_assert((YG_EXEC_STR_COUNT & (YG_EXEC_STR_COUNT - 1)) == 0,
+	       "YG_EXEC_STR_COUNT must be a power of two");
+
 static __always_inline struct yg_record_scratch *record__scratch(void)
 {
 	__u32 cpu = bpf_get_smp_processor_id();

@@ -30,7 +30,7 @@ int yg_iter_task(struct bpf_iter__task *ctx)
 	struct file *exe;
 	__u32 zero = 0, off = 0, size;
 
-	if (!task || task->pid != task->tgid)
+	if (!task || task->pid != task->tgid || task->tgid == yg_cfg.self_tgid)
 		return 0;
 	s = bpf_map_lookup_elem(&yg_iter_scratch, &zero);
 	if (!s)

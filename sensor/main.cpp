@@ -2,7 +2,9 @@
 #include <getopt.h>
 
 #include <atomic>
+#include <cerrno>
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -16,6 +18,15 @@ namespace {
 std::atomic<bool> g_stop{false};
 
 void on_signal(int) { g_stop = true; }
+
+// A whole non-negative number, or -1 (reported by the caller).
+long parse_count(const char* text) {
+  char* end = nullptr;
+  errno = 0;
+  long v = std::strtol(text, &end, 10);
+  if (errno != 0 || end == text || *end != '\0' || v < 0 || v > UINT32_MAX) return -1;
+  return v;
+}
 
 void usage() {
   std::fputs(
@@ -54,8 +65,12 @@ int main(int argc, char** argv) {
                               {nullptr, 0, nullptr, 0}};
   for (int c; (c = getopt_long(argc, argv, "c:o:t:h", long_opts, nullptr)) != -1;) {
     switch (c) {
-      case 'c': config_path = optarg; break;
-      case 'o': output = optarg; break;
+      case 'c':
+        config_path = optarg;
+        break;
+      case 'o':
+        output = optarg;
+        break;
       case 't': {
         std::string kv = optarg;
         size_t eq = kv.find('=');
@@ -66,13 +81,32 @@ int main(int argc, char** argv) {
         tags.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
         break;
       }
-      case kMaxArgs: max_args = std::strtol(optarg, nullptr, 10); break;
-      case kHealth: health = std::strtol(optarg, nullptr, 10); break;
-      case kNoHash: no_hash = true; break;
-      case kReady: opts.ready_file = optarg; break;
-      case kCheck: check_only = true; break;
-      case 'h': usage(); return 0;
-      default: usage(); return 64;
+      case kMaxArgs:
+      case kHealth: {
+        long v = parse_count(optarg);
+        if (v < 0) {
+          std::fprintf(stderr, "yagura-sensor: %s wants a whole number, got '%s'\n",
+                       c == kMaxArgs ? "--max-args-bytes" : "--health-interval", optarg);
+          return 64;
+        }
+        (c == kMaxArgs ? max_args : health) = v;
+        break;
+      }
+      case kNoHash:
+        no_hash = true;
+        break;
+      case kReady:
+        opts.ready_file = optarg;
+        break;
+      case kCheck:
+        check_only = true;
+        break;
+      case 'h':
+        usage();
+        return 0;
+      default:
+        usage();
+        return 64;
     }
   }
 

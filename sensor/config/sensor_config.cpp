@@ -57,13 +57,17 @@ Result<SensorConfig> parse_sensor_config(const std::string& text, const std::str
               {"health_interval_seconds", num(c.health_interval_seconds)},
               {"host",
                [&](const YAML::Node& n) {
-                 read_map(name, n, {{"tags", [&](const YAML::Node& t) {
-                                       if (!t.IsMap())
-                                         throw ConfigError{where(name, t) + ": expected a mapping"};
-                                       for (const auto& kv : t)
-                                         c.tags[kv.first.as<std::string>()] =
-                                             kv.second.as<std::string>();
-                                     }}});
+                 read_map(name, n,
+                          {{"tags", [&](const YAML::Node& t) {
+                              if (!t.IsMap())
+                                throw ConfigError{where(name, t) + ": expected a mapping"};
+                              for (const auto& kv : t) {
+                                // yaml-cpp reads an empty value as "null".
+                                if (!kv.second.IsScalar())
+                                  throw ConfigError{where(name, kv.first) + ": tag needs a value"};
+                                c.tags[kv.first.as<std::string>()] = kv.second.as<std::string>();
+                              }
+                            }}});
                }},
               {"capture",
                [&](const YAML::Node& n) {

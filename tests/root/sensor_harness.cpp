@@ -59,9 +59,17 @@ SensorProcess::SensorProcess(std::vector<std::string> extra_args) {
   char tmpl[] = "/tmp/yagura-root-XXXXXX";
   REQUIRE(mkdtemp(tmpl) != nullptr);
   dir_ = tmpl;
-  std::vector<std::string> argv = {YAGURA_SENSOR_BIN, "--output", dir_ + "/events.jsonl",
-                                   "--ready-file",   dir_ + "/ready", "--health-interval", "0",
-                                   "--tag",          "team=csirt",    "--tag", "role=test"};
+  std::vector<std::string> argv = {YAGURA_SENSOR_BIN,
+                                   "--output",
+                                   dir_ + "/events.jsonl",
+                                   "--ready-file",
+                                   dir_ + "/ready",
+                                   "--health-interval",
+                                   "0",
+                                   "--tag",
+                                   "team=csirt",
+                                   "--tag",
+                                   "role=test"};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   pid_ = fork();
   REQUIRE(pid_ >= 0);
@@ -111,6 +119,10 @@ std::vector<Json> SensorProcess::stop() {
   REQUIRE(health["final"] == true);
   for (auto& [type, reasons] : health["kernel"]["drops"].items())
     for (auto& [reason, n] : reasons.items()) CHECK(n.get<uint64_t>() == 0);
+  for (auto& [type, n] : health["reader"]["dropped_queue_full"].items())
+    CHECK(n.get<uint64_t>() == 0);
+  for (auto& [reason, n] : health["decoder"]["rejected"].items()) CHECK(n.get<uint64_t>() == 0);
+  CHECK(health["output"]["lines_lost"] == 0);
   return events;
 }
 

@@ -281,3 +281,9 @@ TEST_CASE("a missing config file is an error naming it", "[config]") {
 }
 
 }  // namespace yagura
+
+TEST_CASE("a host tag without a value is refused with its position", "[sensor_config]") {
+  auto cfg = yagura::parse_sensor_config("host:\n  tags:\n    team:\n", "t.yaml");
+  REQUIRE_FALSE(cfg);
+  CHECK(cfg.error().message == "t.yaml:3:5: tag needs a value");
+}
