@@ -156,6 +156,13 @@ int run_sensor_daemon(const DaemonOptions& options, const std::atomic<bool>& sto
   reader.stop();
   while (drain(SIZE_MAX) > 0) {
   }
+  // Hashes in flight get their usual bounded wait, so that stopping does
+  // not strip them from the last events.
+  const uint64_t give_up = boottime_ns() + popts.hash_wait_ns;
+  while (processor.waiting_for_hashes() && boottime_ns() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    processor.tick(boottime_ns());
+  }
   processor.flush();
   write_health(true);
   (*sink)->flush();

@@ -62,12 +62,14 @@ std::vector<std::string> read_proc_cmdline(uint32_t tgid);
 
 class EventProcessor {
  public:
-  EventProcessor(RecordDecoder& decoder, ProcessTable& table, UserNames& names,
-                 ExeHasher* hasher, EventSink& sink, EventProcessorOptions options = {});
+  EventProcessor(RecordDecoder& decoder, ProcessTable& table, UserNames& names, ExeHasher* hasher,
+                 EventSink& sink, EventProcessorOptions options = {});
 
   void on_record(std::span<const uint8_t> record, uint64_t now_ns);
   void tick(uint64_t now_ns);
   void flush();
+  // Some exec is waiting for its hash.
+  bool waiting_for_hashes() const { return !waiting_by_request_.empty(); }
 
   const EventProcessorStats& stats() const { return stats_; }
   const std::string& last_decode_error() const { return last_decode_error_; }

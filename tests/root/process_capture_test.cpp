@@ -1,5 +1,6 @@
 // Root tests: the real BPF programs, real commands, exact event fields.
 #include <fcntl.h>
+#include <openssl/evp.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -7,6 +8,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
@@ -22,6 +24,19 @@ std::string key_of(pid_t pid, const std::vector<Json>& events) {
     if (e["process"]["pid"] == pid) return e["process"]["key"];
   FAIL("no event for pid " << pid);
   return {};
+}
+
+std::string sha256_hex(const std::string& bytes) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  REQUIRE(EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr) == 1);
+  std::string hex;
+  for (unsigned i = 0; i < len; ++i) {
+    char b[3];
+    std::snprintf(b, sizeof(b), "%02x", md[i]);
+    hex += b;
+  }
+  return hex;
 }
 
 void write_file(const std::string& path, const std::string& text, mode_t mode) {
@@ -55,6 +70,9 @@ TEST_CASE("exec through a symlink and a relative path names the real file", "[ro
   CHECK(p["exe_file"]["ino"] == st.st_ino);
   CHECK(p["exe_file"]["mode"] == "0100755");
   CHECK(p["exe_file"]["deleted"] == false);
+  std::ifstream image(real, std::ios::binary);
+  CHECK(p["exe_file"]["sha256"] ==
+        sha256_hex({std::istreambuf_iterator<char>(image), std::istreambuf_iterator<char>()}));
   CHECK(p["uid"] == 0);
   CHECK(p["user"] == "root");
   CHECK(!p.contains("script"));
@@ -251,6 +269,14 @@ TEST_CASE("executables that are deleted, in a memfd or on tmpfs are flagged", "[
   CHECK(m["exe_file"]["memfd"] == true);
   CHECK(m["exe_file"]["tmpfs"] == true);
   CHECK(m["exe_file"]["deleted"] == true);
-  // Hashed through /proc/<pid>/exe or not at all: never a wrong file.
-  if (m["exe_file"].contains("sha256")) CHECK(m["exe_file"]["sha256"] == d["exe_file"]["sha256"]);
+  // Both ran a copy of /bin/true. Each is hashed through /proc/<pid>/exe
+  // while the process lives, or reports why not: never a wrong hash.
+  const std::string expected = sha256_hex(image);
+  for (const Json& p : {d, m}) {
+    INFO(p["exe_file"].dump());
+    if (p["exe_file"].contains("sha256"))
+      CHECK(p["exe_file"]["sha256"] == expected);
+    else
+      CHECK(p["exe_file"]["hash_error"].get<std::string>() != "");
+  }
 }
