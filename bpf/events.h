@@ -19,7 +19,7 @@
 #include <linux/types.h>
 #endif
 
-#define YG_SCHEMA_VERSION 1
+#define YG_SCHEMA_VERSION 2
 
 #define YG_COMM_LEN 16
 #define YG_TTY_LEN 32
@@ -46,13 +46,17 @@ enum yg_event_type {
 	YG_EV_FORK = 2,
 	YG_EV_EXIT = 3,
 	YG_EV_CRED = 4,
+	YG_EV_NET = 5,
+	YG_EV_DNS = 6,
+	YG_EV_FILE = 7,
+	YG_EV_TAMPER = 8,
 	YG_EV_TYPE_MAX, /* keep last */
 };
 
 enum yg_drop_reason {
 	YG_DROP_RINGBUF_FULL = 0,   /* bpf_ringbuf_reserve/output failed */
 	YG_DROP_NO_SCRATCH = 1,     /* per-CPU scratch lookup failed */
-	YG_DROP_STASH_FULL = 2,     /* no room to keep state between syscall entry and exit */
+	YG_DROP_STASH_FULL = 2,     /* no room to keep state across hooks (syscall entry/exit, socket life) */
 	YG_DROP_REASON_MAX,
 };
 
@@ -67,6 +71,11 @@ enum yg_header_flags {
 	/* Describes a process that already ran when the sensor started (task
 	 * iterator), not a new exec. Its argv is read from /proc. */
 	YG_HDR_SNAPSHOT = 1 << 0,
+	/* The event happened outside the acting process's context (a TCP
+	 * handshake finishing, a connection closing, a DNS answer arriving):
+	 * task holds only tgid, tid, start_ns and comm of the process that
+	 * owns the socket, as recorded when it was set up. */
+	YG_HDR_OWNER_ONLY = 1 << 1,
 };
 
 struct yg_header {
@@ -123,6 +132,16 @@ struct yg_file {
 	__u64 fs_magic;   /* superblock magic */
 };
 
+/* Lengths of the strings that follow a variable-length record, in the
+ * order of the record's string enum. Always the last member of such a
+ * record, so the BPF side assembles every record type the same way. */
+#define YG_STR_MAX 8
+struct yg_strings {
+	__u16 len[YG_STR_MAX];
+	__u16 truncated;  /* bit i set: string i was cut to its limit */
+	__u16 pad[3];
+};
+
 /* Strings that follow struct yg_exec, in this order. */
 enum yg_exec_str {
 	YG_EXEC_STR_EXE = 0,        /* resolved path of the file the kernel runs */
@@ -155,9 +174,8 @@ struct yg_exec {
 	__u32 args_size;    /* bytes of the argv area before any truncation */
 	__u32 env_size;     /* bytes of the environment area */
 	__u32 flags;        /* enum yg_exec_flags */
-	__u16 truncated;    /* bit i set: string i was cut to its limit */
-	__u16 len[YG_EXEC_STR_COUNT];
-	__u16 pad0;
+	__u32 pad0;
+	struct yg_strings str;
 	/* char data[]: the strings, back to back, in enum yg_exec_str order */
 };
 
@@ -190,6 +208,209 @@ struct yg_cred {
 	struct yg_task task;   /* creds after the change */
 	struct yg_creds old;   /* creds before the change */
 	__u32 syscall;         /* enum yg_cred_syscall */
+	__u32 pad0;
+};
+
+/* Socket address. IPv4 uses the first 4 bytes of addr; IPv4-mapped IPv6
+ * addresses are kept as the kernel has them (::ffff:a.b.c.d). */
+struct yg_sockaddr {
+	__u8 addr[16];
+	__u16 port;     /* host byte order */
+	__u16 pad0;
+	__u32 pad1;
+};
+
+enum yg_net_action {
+	YG_NET_CONNECT = 1, /* outbound connect finished; error says how */
+	YG_NET_ACCEPT,      /* accept() returned an inbound connection */
+	YG_NET_LISTEN,      /* listen() succeeded (TCP or unix) */
+	YG_NET_CLOSE,       /* a connect/accept-tracked TCP connection closed */
+	YG_NET_UDP_SEND,    /* first datagram from a socket to a destination */
+	YG_NET_UDP_BIND,    /* UDP socket bound explicitly: it can receive */
+};
+
+enum yg_net_flags {
+	YG_NET_LOOPBACK = 1 << 0,   /* remote (or bound) address is loopback */
+	YG_NET_UNIX_ABSTRACT = 1 << 1, /* unix_path is in the abstract namespace */
+};
+
+#define YG_UNIX_PATH_MAX 108
+
+/* Network activity. For TCP connect results and closes the header carries
+ * YG_HDR_OWNER_ONLY: those happen in softirq, not in the process. */
+struct yg_net {
+	struct yg_header hdr;
+	struct yg_task task;
+	__u32 action;        /* enum yg_net_action */
+	__u16 family;        /* AF_INET, AF_INET6, AF_UNIX */
+	__u16 protocol;      /* IPPROTO_TCP, IPPROTO_UDP; 0 for unix */
+	struct yg_sockaddr local;
+	struct yg_sockaddr remote;
+	__s32 error;         /* 0, or the positive errno the connect ended with */
+	__u32 flags;         /* enum yg_net_flags */
+	__u64 duration_ns;   /* CLOSE: since connect or accept */
+	__u64 bytes_sent;    /* CLOSE, TCP: payload bytes sent, retransmissions not counted */
+	__u64 bytes_received;/* CLOSE, TCP: payload bytes received in order */
+	__u16 unix_path_len; /* bytes used in unix_path (abstract: no leading NUL) */
+	__u16 pad0;
+	__u32 pad1;
+	char unix_path[YG_UNIX_PATH_MAX]; /* AF_UNIX: the path connected/bound to */
+	__u32 pad2;
+};
+
+#define YG_DNS_MAX 512
+
+enum yg_dns_direction {
+	YG_DNS_QUERY = 0,  /* leaving a socket of this host towards port 53 */
+	YG_DNS_ANSWER = 1, /* arriving from port 53 at a socket that queried */
+};
+
+/* A DNS message over UDP, captured raw; the sensor parses it. The answer's
+ * task is the owner of the socket that sent the query (YG_HDR_OWNER_ONLY). */
+struct yg_dns {
+	struct yg_header hdr;
+	struct yg_task task;
+	__u32 direction;     /* enum yg_dns_direction */
+	__u16 family;        /* AF_INET, AF_INET6 */
+	__u16 msg_len;       /* bytes of the DNS message (UDP payload) */
+	struct yg_sockaddr local;  /* this host's socket */
+	struct yg_sockaddr remote; /* the resolver */
+	__u16 captured;      /* bytes of the message in payload, <= YG_DNS_MAX */
+	__u16 pad0;
+	__u32 pad1;
+	__u8 payload[YG_DNS_MAX];
+};
+
+enum yg_file_op {
+	YG_FOP_OPEN = 1,     /* open for writing/creating/truncating, or a watched read */
+	YG_FOP_UNLINK,
+	YG_FOP_RENAME,       /* path: the new name; path2: the old name */
+	YG_FOP_CHMOD,
+	YG_FOP_CHOWN,
+	YG_FOP_LINK,         /* path: the new name; path2: the existing file */
+	YG_FOP_SYMLINK,      /* path: the new link; path2: its target, as given */
+	YG_FOP_TRUNCATE,
+	YG_FOP_MEMFD_CREATE, /* path: "memfd:<name>" */
+	YG_FOP_MKDIR,
+	YG_FOP_RMDIR,
+};
+
+enum yg_fop_flags {
+	YG_FOP_WRITE = 1 << 0,     /* opened for writing */
+	YG_FOP_READ = 1 << 1,      /* opened for reading */
+	YG_FOP_CREATED = 1 << 2,   /* open created the file */
+	YG_FOP_TRUNC = 1 << 3,     /* open truncated the file (O_TRUNC) */
+	YG_FOP_HAS_FILE = 1 << 4,  /* file holds the metadata of the file acted on */
+	/* path was joined from a directory and the name as given, without
+	 * resolving symlinks; it may hold "." or ".." components. */
+	YG_FOP_LEXICAL = 1 << 5,
+	/* A name as given has ".", ".." or empty components: the sensor
+	 * normalizes the path and applies the watched prefixes again. */
+	YG_FOP_UNNORMALIZED = 1 << 6,
+	YG_FOP_WATCHED_READ = 1 << 7, /* the read matched the sensitive-read set */
+	YG_FOP_SETID = 1 << 8,     /* chmod mode has setuid or setgid */
+};
+
+/* Strings that follow struct yg_file_event, in this order. */
+enum yg_file_str {
+	YG_FILE_STR_PATH = 0,
+	YG_FILE_STR_PATH2,
+	YG_FILE_STR_COUNT,
+};
+
+/* A file operation that succeeded, under a watched prefix (or a memfd). */
+struct yg_file_event {
+	struct yg_header hdr;
+	struct yg_task task;
+	__u32 op;            /* enum yg_file_op */
+	__u32 flags;         /* enum yg_fop_flags */
+	__u32 open_flags;    /* OPEN: flags as passed; RENAME/LINK/MEMFD: the flags argument */
+	__u32 mode;          /* OPEN/MKDIR: create mode; CHMOD: the new mode */
+	__u32 uid;           /* CHOWN: new owner, (u32)-1 unchanged */
+	__u32 gid;
+	__s32 fd;            /* OPEN/MEMFD_CREATE: the descriptor returned */
+	__u32 pad0;
+	struct yg_file file; /* valid when YG_FOP_HAS_FILE */
+	struct yg_strings str;
+	/* char data[]: the strings in enum yg_file_str order */
+};
+
+enum yg_tamper_op {
+	YG_TAMPER_PTRACE = 1,      /* arg0 request, arg1 target pid, arg2 addr */
+	YG_TAMPER_VM_WRITEV,       /* process_vm_writev: arg0 target pid, arg1 iov count */
+	YG_TAMPER_PROC_MEM,        /* /proc/PID/mem opened for writing: str0 path, arg0 PID */
+	YG_TAMPER_MODULE_LOAD,     /* arg0 0 init_module / 1 finit_module, arg1 image
+	                            * length or fd, arg2 flags; str0 file path, str1 params,
+	                            * str2 module name (once the kernel has parsed the
+	                            * image, also when the module's init then fails) */
+	YG_TAMPER_BPF_LOAD,        /* bpf(BPF_PROG_LOAD): arg0 prog type, arg1 insn count;
+	                            * str0 program name */
+	YG_TAMPER_MOUNT,           /* arg0 flags; str0 source, str1 target, str2 fs type */
+	YG_TAMPER_UMOUNT,          /* arg0 flags; str0 target */
+	YG_TAMPER_UNSHARE,         /* arg0 flags */
+	YG_TAMPER_SETNS,           /* arg0 fd, arg1 nstype */
+	YG_TAMPER_PRCTL_NAME,      /* prctl(PR_SET_NAME): str0 the new name */
+	YG_TAMPER_KILL,            /* arg0 signal, arg1 si_code; target is the receiver */
+};
+
+enum yg_tamper_str {
+	YG_TAMPER_STR_0 = 0,
+	YG_TAMPER_STR_1,
+	YG_TAMPER_STR_2,
+	YG_TAMPER_STR_COUNT,
+};
+
+/* Tampering and privileged operations, with the result. */
+struct yg_tamper {
+	struct yg_header hdr;
+	struct yg_task task;
+	__u32 op;            /* enum yg_tamper_op */
+	__s32 result;        /* syscall return value; KILL: 0 delivered, else the
+	                      * kernel's TRACE_SIGNAL_* code */
+	__u64 arg[3];        /* op-specific, see enum yg_tamper_op */
+	__u32 target_tgid;   /* KILL: the receiving process; else 0 */
+	__u32 target_uid;    /* KILL: its real uid */
+	__u64 target_start_ns;
+	struct yg_strings str;
+	/* char data[]: the strings in enum yg_tamper_str order */
+};
+
+/* In-kernel filter: one of two generations is active; the sensor fills
+ * the other and then switches, so every event sees one whole filter. */
+enum yg_filter_flags {
+	YG_FILTER_SKIP_LOOPBACK = 1 << 0, /* no network/DNS events on loopback */
+	YG_FILTER_SKIP_UNIX = 1 << 1,     /* no unix-domain socket events */
+};
+
+struct yg_filter_cfg {
+	__u32 enabled_types;   /* bit (1 << enum yg_event_type) set: reported */
+	__u32 flags;           /* enum yg_filter_flags */
+	/* Entries in each set, so empty sets cost no lookup. */
+	__u32 ignore_uids;
+	__u32 ignore_exes;
+	__u32 ignore_cgroups;
+	__u32 read_watch;
+};
+
+enum yg_watch_flags {
+	YG_WATCH_WRITE = 1 << 0,  /* report changes under this prefix */
+	YG_WATCH_READ = 1 << 1,   /* report reads of this file, or of files in this directory */
+};
+
+#define YG_LPM_MAX 256
+#define YG_FILTER_SET_MAX 4096 /* entries per filter set */
+
+/* Key of the watched-prefix LPM trie: a path's first YG_LPM_MAX bytes. */
+struct yg_lpm_key {
+	__u32 prefixlen;  /* in bits */
+	char data[YG_LPM_MAX];
+};
+
+/* A file by identity: executables to ignore, files and directories whose
+ * reads are watched. */
+struct yg_inode_key {
+	__u64 ino;
+	__u32 dev;        /* kernel dev_t */
 	__u32 pad0;
 };
 

@@ -46,15 +46,23 @@ struct {
 /* Record assembly for variable-length records. One slot per CPU, indexed
  * by CPU id (a per-CPU map value cannot exceed 32 KiB). Programs using it
  * run with preemption disabled, so a slot has one user at a time. The
- * sensor sets max_entries to the number of possible CPUs. */
+ * sensor sets max_entries to the number of possible CPUs.
+ *
+ * A record's fixed part sits at the end of head, so that its strings
+ * (always the last member) end exactly where data begins: every record
+ * type is assembled and emitted the same way (record.bpf.h). */
+#define YG_HEAD_MAX 512
+
 struct yg_record_scratch {
-	struct yg_exec rec;
+	char head[YG_HEAD_MAX];
 	char data[YG_SCRATCH_SIZE];
 	/* Path resolution writes backwards up to YG_PATH_MAX; a name of up
 	 * to 255 bytes starts below it, hence the margin. */
 	char path[YG_PATH_MAX + 256];
 	/* One environment variable, or a chunk of a long one. */
 	char env[YG_ENV_CHUNK];
+	/* A path prefix to look up in the watched-prefix trie. */
+	struct yg_lpm_key lpm;
 };
 
 struct {

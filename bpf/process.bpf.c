@@ -6,6 +6,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "emit.bpf.h"
+#include "filter.bpf.h"
 #include "record.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -77,6 +78,7 @@ static long env__step(__u64 i, struct env_scan *c)
 static __always_inline __u32 exec__scan_env(struct yg_record_scratch *s, __u32 off,
 					    unsigned long env_start, unsigned long env_end)
 {
+	struct yg_exec *r = record__fixed(s, struct yg_exec);
 	struct env_scan c = {.p = env_start, .limit = env_start + yg_cfg.env_scan_bytes,
 			     .at_start = 1};
 
@@ -85,15 +87,15 @@ static __always_inline __u32 exec__scan_env(struct yg_record_scratch *s, __u32 o
 	if (c.limit > env_end)
 		c.limit = env_end;
 	bpf_loop(YG_ENV_MAX_READS, env__step, &c, 0);
-	s->rec.flags |= YG_EXEC_ENV_SCANNED;
+	r->flags |= YG_EXEC_ENV_SCANNED;
 	if (c.p < env_end)
-		s->rec.flags |= YG_EXEC_ENV_SCAN_CUT;
+		r->flags |= YG_EXEC_ENV_SCAN_CUT;
 	if (c.preload) {
-		s->rec.flags |= YG_EXEC_LD_PRELOAD;
+		r->flags |= YG_EXEC_LD_PRELOAD;
 		off = env__append(s, off, YG_EXEC_STR_LD_PRELOAD, (const char *)c.preload, 11);
 	}
 	if (c.libpath) {
-		s->rec.flags |= YG_EXEC_LD_LIBRARY_PATH;
+		r->flags |= YG_EXEC_LD_LIBRARY_PATH;
 		off = env__append(s, off, YG_EXEC_STR_LD_LIBRARY_PATH, (const char *)c.libpath, 16);
 	}
 	return off;
@@ -105,12 +107,13 @@ static __always_inline __u32 exec__args(struct yg_record_scratch *s, __u32 off,
 	__u32 size = end > start ? end - start : 0;
 	__u32 want = size < yg_cfg.max_args_bytes ? size : yg_cfg.max_args_bytes;
 	__u32 room = record__room(off, want);
+	struct yg_exec *r = record__fixed(s, struct yg_exec);
 
-	s->rec.args_size = size;
+	r->args_size = size;
 	if (!room)
 		return off;
 	if (bpf_probe_read_user(&s->data[YG_MASK(off, YG_DATA_MASK)], YG_MASK(room, YG_DATA_MASK), (void *)start)) {
-		s->rec.flags |= YG_EXEC_ARGS_UNREADABLE;
+		r->flags |= YG_EXEC_ARGS_UNREADABLE;
 		return off;
 	}
 	record__set(s, YG_EXEC_STR_ARGS, room, room < size);
@@ -126,26 +129,32 @@ int BPF_PROG(yg_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 	const char *interp = BPF_CORE_READ(bprm, interp);
 	struct mm_struct *mm = BPF_CORE_READ(task, mm);
 	struct fs_struct *fs = BPF_CORE_READ(task, fs);
-	__u32 off = 0, size;
+	struct yg_exec *r;
+	__u32 off = 0;
 
-	if (emit__is_self())
+	if (emit__is_self() || !filter__type_on(YG_EV_EXEC))
 		return 0;
 	s = record__scratch();
 	if (!s) {
 		emit__count(YG_EV_EXEC, 1, YG_DROP_NO_SCRATCH);
 		return 0;
 	}
+	r = record__fixed(s, struct yg_exec);
 	record__begin(s);
-	task__fill(&s->rec.task, task);
-	path__file_info(&s->rec.exe, exe);
-	s->rec.old_tid = old_pid;
-	s->rec.argc = BPF_CORE_READ(bprm, argc);
+	task__fill(&r->task, task);
+	path__file_info(&r->exe, exe);
+	r->old_tid = old_pid;
+	r->argc = BPF_CORE_READ(bprm, argc);
+	r->args_size = 0;
+	r->env_size = 0;
+	r->flags = 0;
+	r->pad0 = 0;
 
 	off = record__path(s, off, YG_EXEC_STR_EXE, (__u64)&exe->f_path);
 	off = record__kstr(s, off, YG_EXEC_STR_FILENAME, filename, YG_PATH_MAX);
 	/* binfmt_script replaces interp with the #! interpreter. */
 	if (interp != filename) {
-		s->rec.flags |= YG_EXEC_SCRIPT;
+		r->flags |= YG_EXEC_SCRIPT;
 		off = record__kstr(s, off, YG_EXEC_STR_INTERP, interp, 256);
 	}
 	off = record__path(s, off, YG_EXEC_STR_CWD, (__u64)&fs->pwd);
@@ -154,13 +163,10 @@ int BPF_PROG(yg_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 	unsigned long env_start = BPF_CORE_READ(mm, env_start);
 	unsigned long env_end = BPF_CORE_READ(mm, env_end);
 
-	s->rec.env_size = env_end - env_start;
+	r->env_size = env_end - env_start;
 	off = exec__scan_env(s, off, env_start, env_end);
 	off = exec__args(s, off, BPF_CORE_READ(mm, arg_start), BPF_CORE_READ(mm, arg_end));
-
-	size = sizeof(s->rec) + YG_MASK(off, YG_DATA_MASK);
-	emit__header(&s->rec.hdr, YG_EV_EXEC, size);
-	emit__output(s, size, YG_EV_EXEC);
+	record__emit(s, r, YG_EV_EXEC, off);
 	return 0;
 }
 
@@ -172,7 +178,7 @@ int BPF_PROG(yg_fork, struct task_struct *parent, struct task_struct *child)
 	/* Threads share the parent's thread group: not a new process. */
 	if (BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid))
 		return 0;
-	if (emit__is_self())
+	if (emit__is_self() || !filter__type_on(YG_EV_FORK))
 		return 0;
 	e = emit__reserve(YG_EV_FORK, sizeof(*e));
 	if (!e)
@@ -193,7 +199,7 @@ int BPF_PROG(yg_exit, struct task_struct *task)
 
 	if (BPF_CORE_READ(task, signal, live.counter) != 0)
 		return 0;
-	if (emit__is_self())
+	if (emit__is_self() || !filter__type_on(YG_EV_EXIT))
 		return 0;
 	e = emit__reserve(YG_EV_EXIT, sizeof(*e));
 	if (!e)
@@ -224,7 +230,7 @@ static __always_inline int cred__enter(void)
 	__u64 id = bpf_get_current_pid_tgid();
 	struct yg_creds old = {};
 
-	if (emit__is_self())
+	if (emit__is_self() || !filter__type_on(YG_EV_CRED))
 		return 0;
 	task__creds(&old, BPF_CORE_READ(task, cred));
 	if (bpf_map_update_elem(&yg_cred_before, &id, &old, BPF_ANY))

@@ -4,6 +4,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include "record.bpf.h"
+#include "syscall.bpf.h"
 
 __noinline __u32 record__path(struct yg_record_scratch *s, __u32 off, int idx, __u64 path_ptr)
 {
@@ -74,3 +75,93 @@ __noinline __u32 record__cgroup(struct yg_record_scratch *s, __u32 off, __u64 le
 	return off;
 }
 
+/* The search for a ".." component in the name at buf[pos, end); a
+ * virtual '/' at end closes the last component. */
+struct dotdot_scan {
+	const char *buf;
+	__u32 pos;
+	__u32 end;
+	__u32 len;  /* bytes of the current component */
+	__u32 dots; /* how many of them are '.' */
+	int found;
+};
+
+/* Finds a component that lexical normalization would change: ".", ".."
+ * or an empty one ("//", a trailing "/"). The leading "/" of an absolute
+ * name is not an empty component. */
+static long record__dotdot_step(__u64 i, struct dotdot_scan *c)
+{
+	const char *buf = c->buf;
+	__u32 pos = c->pos;
+	char ch = pos < c->end ? buf[YG_MASK(pos, YG_DATA_MASK)] : '/';
+
+	if (ch == '/') {
+		if ((c->len == c->dots && c->len > 0 && c->len <= 2) || (c->len == 0 && pos > 0)) {
+			c->found = 1;
+			return 1;
+		}
+		c->len = 0;
+		c->dots = 0;
+	} else {
+		c->len++;
+		c->dots += ch == '.';
+	}
+	c->pos = pos + 1;
+	return pos >= c->end;
+}
+
+__noinline __u32 record__user_path(struct yg_record_scratch *s, __u32 off, int idx, int dirfd,
+				   __u64 user_name)
+{
+	const char *name = (const char *)user_name;
+	struct dotdot_scan c = {};
+	struct yg_file_event *r;
+	__u32 start = off, room;
+	char first;
+	long n;
+
+	if (!s || bpf_probe_read_user(&first, 1, name))
+		return off;
+	r = record__fixed(s, struct yg_file_event);
+	if (first != '/' && dirfd != YG_DIRFD_NONE) {
+		struct task_struct *task = bpf_get_current_task_btf();
+		struct fs_struct *fs;
+		struct file *dir;
+
+		if (dirfd == YG_DIRFD_CWD) {
+			fs = BPF_CORE_READ(task, fs);
+			off = record__path(s, off, idx, (__u64)&fs->pwd);
+		} else {
+			dir = sys__fd_file(task, dirfd);
+			if (!dir)
+				return off;
+			off = record__path(s, off, idx, (__u64)&dir->f_path);
+		}
+		if (!first)
+			return off;
+		/* The root is "/" already: no "//name". */
+		if (off - start > 1 && record__room(off, 1)) {
+			s->data[YG_MASK(off, YG_DATA_MASK)] = '/';
+			off++;
+		}
+	}
+	room = record__room(off, YG_PATH_MAX);
+	if (room < 2) {
+		record__set(s, idx, off - start, 1);
+		return off;
+	}
+	n = bpf_probe_read_user_str(&s->data[YG_MASK(off, YG_DATA_MASK)], YG_MASK(room, YG_DATA_MASK), name);
+	if (n <= 1)
+		return off;
+	c.buf = s->data;
+	c.pos = off;
+	c.end = off + n - 1;
+	off += n - 1;
+	record__set(s, idx, off - start, n == room);
+	r->flags |= YG_FOP_LEXICAL;
+	/* n - 1 bytes and the closing virtual '/'. */
+	bpf_loop(n, record__dotdot_step, &c, 0);
+	if (c.found)
+		r->flags |= YG_FOP_UNNORMALIZED;
+	return off;
+}

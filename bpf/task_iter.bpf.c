@@ -27,6 +27,7 @@ int yg_iter_task(struct bpf_iter__task *ctx)
 	struct task_struct *task = ctx->task;
 	struct yg_record_scratch *s;
 	struct fs_struct *fs;
+	struct yg_exec *r;
 	struct file *exe;
 	__u32 zero = 0, off = 0, size;
 
@@ -35,24 +36,25 @@ int yg_iter_task(struct bpf_iter__task *ctx)
 	s = bpf_map_lookup_elem(&yg_iter_scratch, &zero);
 	if (!s)
 		return 0;
+	r = record__fixed(s, struct yg_exec);
 	record__begin(s);
-	task__fill(&s->rec.task, task);
+	__builtin_memset(r, 0, __builtin_offsetof(struct yg_exec, str));
+	task__fill(&r->task, task);
 	exe = BPF_CORE_READ(task, mm, exe_file);
 	if (exe) {
-		path__file_info(&s->rec.exe, exe);
+		path__file_info(&r->exe, exe);
 		off = record__path(s, off, YG_EXEC_STR_EXE, (__u64)&exe->f_path);
 	} else {
-		__builtin_memset(&s->rec.exe, 0, sizeof(s->rec.exe));
-		s->rec.flags |= YG_EXEC_NO_EXE;
+		r->flags |= YG_EXEC_NO_EXE;
 	}
 	fs = BPF_CORE_READ(task, fs);
 	if (fs)
 		off = record__path(s, off, YG_EXEC_STR_CWD, (__u64)&fs->pwd);
 	off = record__cgroup(s, off, (__u64)task__cgroup_node(task));
 
-	size = sizeof(s->rec) + YG_MASK(off, YG_DATA_MASK);
-	emit__header(&s->rec.hdr, YG_EV_EXEC, size);
-	s->rec.hdr.flags = YG_HDR_SNAPSHOT;
-	bpf_seq_write(ctx->meta->seq, s, size);
+	size = sizeof(*r) + YG_MASK(off, YG_DATA_MASK);
+	emit__header(&r->hdr, YG_EV_EXEC, size);
+	r->hdr.flags = YG_HDR_SNAPSHOT;
+	bpf_seq_write(ctx->meta->seq, r, size);
 	return 0;
 }
