@@ -15,9 +15,10 @@
 
 namespace {
 
-std::atomic<bool> g_stop{false};
+yagura::DaemonSignals g_signals;
 
-void on_signal(int) { g_stop = true; }
+void on_stop(int) { g_signals.stop = true; }
+void on_reload(int) { g_signals.reload = true; }
 
 // A whole non-negative number, or -1 (reported by the caller).
 long parse_count(const char* text) {
@@ -117,6 +118,7 @@ int main(int argc, char** argv) {
       return 78;  // EX_CONFIG
     }
     opts.config = *cfg;
+    opts.config_path = config_path;
   }
   if (!output.empty()) opts.config.output = output;
   for (auto& [k, v] : tags) opts.config.tags[k] = v;
@@ -133,9 +135,11 @@ int main(int argc, char** argv) {
   }
 
   struct sigaction sa {};
-  sa.sa_handler = on_signal;
+  sa.sa_handler = on_stop;
   sigaction(SIGTERM, &sa, nullptr);
   sigaction(SIGINT, &sa, nullptr);
+  sa.sa_handler = on_reload;
+  sigaction(SIGHUP, &sa, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
-  return yagura::run_sensor_daemon(opts, g_stop);
+  return yagura::run_sensor_daemon(opts, g_signals);
 }

@@ -2,6 +2,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cstdarg>
@@ -10,6 +11,8 @@
 #include <filesystem>
 
 #include "common/unique_fd.h"
+#include "sensor/capture/cgroup2.h"
+#include "sensor/capture/filter_maps.h"
 #include "sensor/capture/tracefs.h"
 #include "yagura_bpf.skel.h"
 
@@ -53,14 +56,25 @@ Result<std::unique_ptr<BpfCapture>> BpfCapture::start(const CaptureOptions& opti
   if (Status s = preflight(); !s) return s.error();
   auto tracefs = ensure_tracefs();
   if (!tracefs) return tracefs.error();
+  auto cgroup2 = ensure_cgroup2();
+  if (!cgroup2) return cgroup2.error();
 
   std::unique_ptr<BpfCapture> capture(new BpfCapture());
   if (Status s = capture->open(options); !s) return s.error();
   if (Status s = capture->choose_programs(*tracefs); !s) return s.error();
   if (Status s = capture->load(); !s) return s.error();
-  if (Status s = capture->attach(); !s) return s.error();
+  yagura_bpf* skel = capture->skel_;
+  capture->filter_ = std::make_unique<KernelFilter>(bpf_filter_backend(FilterMapFds{
+      bpf_map__fd(skel->maps.yg_filter_gen), bpf_map__fd(skel->maps.yg_filter_cfg),
+      bpf_map__fd(skel->maps.yg_watch_paths), bpf_map__fd(skel->maps.yg_read_inodes),
+      bpf_map__fd(skel->maps.yg_ignore_exes), bpf_map__fd(skel->maps.yg_ignore_uids),
+      bpf_map__fd(skel->maps.yg_ignore_cgroups)}));
+  if (Status s = capture->filter_->publish(options.filter); !s) return s.error();
+  if (Status s = capture->attach(*cgroup2); !s) return s.error();
   return capture;
 }
+
+Result<std::string> BpfCapture::cgroup2_root() { return ensure_cgroup2(); }
 
 void BpfCapture::LinkDeleter::operator()(bpf_link* link) const { bpf_link__destroy(link); }
 
@@ -90,20 +104,32 @@ Status BpfCapture::open(const CaptureOptions& options) {
   return ok_status();
 }
 
-// Credential changes are seen through per-syscall tracepoints, which exist
-// only with CONFIG_FTRACE_SYSCALLS. Without them, capture goes on without
-// credential events, and says so.
+// Tracepoints come and go with kernel versions and options: syscall
+// tracepoints need CONFIG_FTRACE_SYSCALLS, and newer syscalls (fchmodat2)
+// have none on older kernels. A program whose tracepoint is missing is left
+// out and named; capture goes on without it.
 Status BpfCapture::choose_programs(const std::string& tracefs) {
   bpf_program* prog;
   bpf_object__for_each_program(prog, skel_->obj) {
     std::string section = bpf_program__section_name(prog);
-    constexpr std::string_view kPrefix = "tp/syscalls/";
+    constexpr std::string_view kPrefix = "tp/";
     if (!section.starts_with(kPrefix)) continue;
     std::string event = section.substr(kPrefix.size());
-    if (std::filesystem::exists(tracefs + "/events/syscalls/" + event)) continue;
+    if (std::filesystem::exists(tracefs + "/events/" + event)) continue;
     bpf_program__set_autoload(prog, false);
-    degraded_.push_back("credential changes: tracepoint syscalls/" + event +
-                        " missing (CONFIG_FTRACE_SYSCALLS?)");
+    degraded_.push_back(std::string(bpf_program__name(prog)) + ": tracepoint " + event +
+                        " missing" +
+                        (event.starts_with("syscalls/")
+                             ? " (no such syscall in this kernel, or no CONFIG_FTRACE_SYSCALLS)"
+                             : ""));
+  }
+  // The module name is kept from module_load until the syscall exits; with
+  // neither exit program there, nothing would ever take it back out.
+  if (!bpf_program__autoload(skel_->progs.yg_init_module) &&
+      !bpf_program__autoload(skel_->progs.yg_finit_module) &&
+      bpf_program__autoload(skel_->progs.yg_module_load)) {
+    bpf_program__set_autoload(skel_->progs.yg_module_load, false);
+    degraded_.push_back("yg_module_load: off, no module syscall exit to pair it with");
   }
   return ok_status();
 }
@@ -121,13 +147,20 @@ Status BpfCapture::load() {
   return ok_status();
 }
 
-Status BpfCapture::attach() {
+// Socket programs (cgroup_skb, cgroup/...) go on the cgroup v2 root, which
+// covers every process on the host; the rest attach to their tracepoints.
+Status BpfCapture::attach(const std::string& cgroup2) {
+  UniqueFd cgroup_fd(::open(cgroup2.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!cgroup_fd.valid()) return Error::from_errno("attach: opening " + cgroup2);
   bpf_program* prog;
   bpf_object__for_each_program(prog, skel_->obj) {
     if (!bpf_program__autoload(prog)) continue;
     // The iterator is run on demand by snapshot(), not attached to a hook.
     if (prog == skel_->progs.yg_iter_task) continue;
-    bpf_link* link = bpf_program__attach(prog);
+    std::string section = bpf_program__section_name(prog);
+    bpf_link* link = section.starts_with("cgroup")
+                         ? bpf_program__attach_cgroup(prog, cgroup_fd.get())
+                         : bpf_program__attach(prog);
     if (!link)
       return libbpf_error(std::string("attach: ") + bpf_program__name(prog) + " on " +
                               bpf_program__section_name(prog),

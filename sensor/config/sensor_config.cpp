@@ -77,7 +77,40 @@ Result<SensorConfig> parse_sensor_config(const std::string& text, const std::str
                            {"ring_buffer_bytes", num(c.ring_buffer_bytes)},
                            {"wakeup_bytes", num(c.wakeup_bytes)},
                            {"poll_interval_ms", num(c.poll_interval_ms)},
-                           {"queue_bytes", num(c.queue_bytes)}});
+                           {"queue_bytes", num(c.queue_bytes)},
+                           {"events",
+                            [&](const YAML::Node& e) {
+                              EventSwitches& on = c.filter.events;
+                              read_map(name, e,
+                                       {{"exec", num(on.exec)},
+                                        {"fork", num(on.fork)},
+                                        {"exit", num(on.exit)},
+                                        {"cred", num(on.cred)},
+                                        {"network", num(on.network)},
+                                        {"dns", num(on.dns)},
+                                        {"file", num(on.file)},
+                                        {"tamper", num(on.tamper)}});
+                            }},
+                           {"network", [&](const YAML::Node& e) {
+                              read_map(name, e,
+                                       {{"loopback", num(c.filter.network_loopback)},
+                                        {"unix", num(c.filter.network_unix)}});
+                            }}});
+               }},
+              {"filter",
+               [&](const YAML::Node& n) {
+                 read_map(name, n,
+                          {{"ignore_users", num(c.filter.ignore_users)},
+                           {"ignore_executables", num(c.filter.ignore_executables)},
+                           {"ignore_cgroups", num(c.filter.ignore_cgroups)}});
+               }},
+              {"files",
+               [&](const YAML::Node& n) {
+                 read_map(name, n,
+                          {{"watch_writes", num(c.filter.watch_writes)},
+                           {"watch_exclude", num(c.filter.watch_exclude)},
+                           {"watch_reads", num(c.filter.watch_reads)},
+                           {"refresh_seconds", num(c.filter.refresh_seconds)}});
                }},
               {"process_table",
                [&](const YAML::Node& n) {
@@ -124,6 +157,11 @@ Status validate(const SensorConfig& c) {
   if (c.queue_bytes < 2 * (YG_SCRATCH_SIZE + 1024))
     return Error{"capture.queue_bytes is too small for the largest record"};
   if (c.process_table_max_entries == 0) return Error{"process_table.max_entries must be > 0"};
+  if (c.filter.refresh_seconds == 0) return Error{"files.refresh_seconds must be > 0"};
+  for (const auto* list : {&c.filter.watch_writes, &c.filter.watch_exclude, &c.filter.watch_reads,
+                           &c.filter.ignore_executables})
+    for (const std::string& p : *list)
+      if (!p.starts_with('/')) return Error{"'" + p + "' is not an absolute path"};
   if (!(c.hash_max_seconds_per_file > 0))  // also false for NaN
     return Error{"hashing.max_seconds_per_file must be greater than 0"};
   return ok_status();

@@ -4,6 +4,8 @@
 //   host:
 //     tags: {team: payments, role: db}
 //   capture: {max_args_bytes: 8192, env_scan_bytes: 8192}
+//   filter: {ignore_users: [backup]}
+//   files: {watch_writes: [/etc/cron, /root/.ssh/]}   # replaces the built-in list
 //
 // Every key is optional; unknown keys are errors (a typo must not silently
 // leave a default in place). Errors name the file, line and column.
@@ -14,6 +16,7 @@
 #include <string>
 
 #include "common/result.h"
+#include "sensor/filter/filter_config.h"
 
 namespace yagura {
 
@@ -38,6 +41,10 @@ struct SensorConfig {
   uint32_t hash_wait_ms = 2000;
 
   uint32_t health_interval_seconds = 60;
+
+  // What the kernel reports: type switches, ignored processes, watched
+  // files (capture.events, capture.network, filter, files).
+  KernelFilterConfig filter = default_kernel_filter_config();
 };
 
 Result<SensorConfig> load_sensor_config(const std::string& path);

@@ -1,11 +1,16 @@
 #include "sensor/daemon/health.h"
 
+#include <iterator>
+
 #include "sensor/output/json_string.h"
+#include "sensor/output/json_writer.h"
 
 namespace yagura {
 namespace {
 
-constexpr const char* kTypeNames[YG_EV_TYPE_MAX] = {"unknown", "exec", "fork", "exit", "cred"};
+constexpr const char* kTypeNames[] = {"unknown", "exec", "fork", "exit",  "cred",
+                                      "network", "dns",  "file", "tamper"};
+static_assert(std::size(kTypeNames) == YG_EV_TYPE_MAX, "a name for every event type");
 constexpr const char* kDropNames[YG_DROP_REASON_MAX] = {"ringbuf_full", "no_scratch", "stash_full"};
 
 class Obj {
@@ -40,7 +45,7 @@ std::string health_json(const HostIdentity& host, const WallClock& clock, const 
   std::string out;
   {
     Obj root(out);
-    root.num("schema", 1);
+    root.num("schema", kJsonSchemaVersion);
     root.raw("type") += "\"health\"";
     std::string& t = root.raw("time");
     t += '"';
@@ -78,6 +83,12 @@ std::string health_json(const HostIdentity& host, const WallClock& clock, const 
     {
       Obj d(root.raw("decoder"));
       d.num("decoded", h.decoder.decoded.total());
+      {
+        const DecodedCounts& c = h.decoder.decoded;
+        Obj t(d.raw("by_type"));
+        t.num("exec", c.exec).num("fork", c.fork).num("exit", c.exit).num("cred", c.cred);
+        t.num("network", c.network).num("dns", c.dns).num("file", c.file).num("tamper", c.tamper);
+      }
       Obj r(d.raw("rejected"));
       r.num("truncated", h.decoder.rejected.truncated)
           .num("oversized", h.decoder.rejected.oversized)
@@ -91,7 +102,10 @@ std::string health_json(const HostIdentity& host, const WallClock& clock, const 
           .num("hash_waits", h.processor.hash_waits)
           .num("hash_wait_expired", h.processor.hash_wait_expired)
           .num("hash_pending_forced", h.processor.hash_pending_forced)
-          .num("hash_not_queued", h.processor.hash_not_queued);
+          .num("hash_not_queued", h.processor.hash_not_queued)
+          .num("owner_unknown", h.processor.owner_unknown)
+          .num("dns_malformed", h.processor.dns_malformed)
+          .num("unwatched_after_normalizing", h.processor.unwatched_after_normalizing);
     }
     {
       Obj t(root.raw("process_table"));
@@ -116,13 +130,20 @@ std::string health_json(const HostIdentity& host, const WallClock& clock, const 
           .num("write_errors", h.output_write_errors)
           .num("lines_lost", h.output_lines_lost);
     }
-    std::string& d = root.raw("degraded");
-    d += '[';
-    for (size_t i = 0; i < h.degraded.size(); ++i) {
-      if (i) d += ',';
-      append_json_string(d, h.degraded[i]);
+    auto string_array = [](std::string& out, const std::vector<std::string>& items) {
+      out += '[';
+      for (size_t i = 0; i < items.size(); ++i) {
+        if (i) out += ',';
+        append_json_string(out, items[i]);
+      }
+      out += ']';
+    };
+    string_array(root.raw("degraded"), h.degraded);
+    {
+      Obj f(root.raw("kernel_filter"));
+      f.num("generations", h.filter_generations);
+      string_array(f.raw("warnings"), h.filter_warnings);
     }
-    d += ']';
   }
   return out;
 }

@@ -30,6 +30,8 @@ struct HealthSnapshot {
   uint64_t output_write_errors = 0;
   uint64_t output_lines_lost = 0;
   std::vector<std::string> degraded;
+  uint64_t filter_generations = 0;           // kernel filter publishes so far
+  std::vector<std::string> filter_warnings;  // from the last filter build
 };
 
 std::string health_json(const HostIdentity& host, const WallClock& clock, const HealthSnapshot& h);

@@ -16,6 +16,7 @@
 #include "sensor/capture/bpf_capture.h"
 #include "sensor/capture/ring_reader.h"
 #include "sensor/daemon/health.h"
+#include "sensor/filter/path_watch.h"
 #include "sensor/output/json_lines_sink.h"
 
 namespace yagura {
@@ -47,7 +48,7 @@ void sd_notify_ready() {
 
 }  // namespace
 
-int run_sensor_daemon(const DaemonOptions& options, const std::atomic<bool>& stop) {
+int run_sensor_daemon(const DaemonOptions& options, DaemonSignals& signals) {
   const SensorConfig& cfg = options.config;
   auto host = read_host_identity();
   if (!host) {
@@ -68,6 +69,17 @@ int run_sensor_daemon(const DaemonOptions& options, const std::atomic<bool>& sto
   copts.env_scan_bytes = cfg.env_scan_bytes;
   copts.ring_buffer_bytes = cfg.ring_buffer_bytes;
   copts.wakeup_bytes = cfg.wakeup_bytes;
+  auto cgroup2 = BpfCapture::cgroup2_root();
+  if (!cgroup2) {
+    std::fprintf(stderr, "yagura-sensor: %s\n", cgroup2.error().message.c_str());
+    return 2;
+  }
+  const FilterHost filter_host = FilterHost::local(*cgroup2);
+  KernelFilterConfig filter_config = cfg.filter;
+  copts.filter = build_filter_tables(filter_config, filter_host);
+  for (const std::string& w : copts.filter.warnings)
+    std::fprintf(stderr, "yagura-sensor: filter: %s\n", w.c_str());
+  FilterTables published = copts.filter;
   auto capture = BpfCapture::start(copts);
   if (!capture) {
     std::fprintf(stderr, "yagura-sensor: %s\n", capture.error().message.c_str());
@@ -90,6 +102,11 @@ int run_sensor_daemon(const DaemonOptions& options, const std::atomic<bool>& sto
   }
   EventProcessorOptions popts;
   popts.hash_wait_ns = cfg.hash_wait_ms * 1'000'000ull;
+  // Follows the published filter: replaced whenever it is.
+  PathWatch path_watch(published);
+  popts.watched_path = [&path_watch](std::string_view path) {
+    return path_watch.watches_writes(path);
+  };
   EventProcessor processor(decoder, table, names, hasher.get(), **sink, popts);
 
   RecordQueue queue(cfg.queue_bytes);
@@ -124,8 +141,40 @@ int run_sensor_daemon(const DaemonOptions& options, const std::atomic<bool>& sto
     h.output_write_errors = (*sink)->write_errors();
     h.output_lines_lost = (*sink)->lines_lost();
     h.degraded = (*capture)->degraded();
+    h.filter_generations = (*capture)->filter_generations();
+    h.filter_warnings = published.warnings;
     (*sink)->write_line(health_json(*host, clock, h));
   };
+
+  // Globs and file identities change under a running sensor (a new home
+  // directory, a replaced binary): rebuild the filter now and then, and
+  // publish it when it differs.
+  auto republish = [&](const char* why) {
+    FilterTables next = build_filter_tables(filter_config, filter_host);
+    if (next.same_contents(published)) return;
+    if (Status s = (*capture)->update_filter(next); !s) {
+      std::fprintf(stderr, "yagura-sensor: %s\n", s.error().message.c_str());
+      return;
+    }
+    for (const std::string& w : next.warnings)
+      std::fprintf(stderr, "yagura-sensor: filter: %s\n", w.c_str());
+    std::fprintf(stderr, "yagura-sensor: kernel filter updated (%s)\n", why);
+    published = std::move(next);
+    path_watch = PathWatch(published);
+  };
+  auto reload = [&] {
+    if (options.config_path.empty()) return;
+    auto fresh = load_sensor_config(options.config_path);
+    if (!fresh) {
+      std::fprintf(stderr, "yagura-sensor: reload refused, configuration unchanged: %s\n",
+                   fresh.error().message.c_str());
+      return;
+    }
+    filter_config = fresh->filter;
+    republish("configuration reloaded");
+  };
+  const uint64_t refresh_every = filter_config.refresh_seconds * 1'000'000'000ull;
+  uint64_t next_refresh = started + refresh_every;
 
   const uint64_t health_every = cfg.health_interval_seconds * 1'000'000'000ull;
   uint64_t next_health = started + health_every;
@@ -141,12 +190,18 @@ int run_sensor_daemon(const DaemonOptions& options, const std::atomic<bool>& sto
     (*sink)->flush();
     return n;
   };
-  while (!stop.load()) {
+  while (!signals.stop.load()) {
     size_t n = drain(4096);
     uint64_t now = boottime_ns();
     if (health_every && now >= next_health) {
       write_health(false);
       next_health = now + health_every;
+    }
+    if (signals.reload.exchange(false)) {
+      reload();
+    } else if (now >= next_refresh) {
+      republish("periodic refresh");
+      next_refresh = now + refresh_every;
     }
     // Records arrive in batches (the kernel wakes the reader per batch), so
     // an idle pause costs no latency worth having.

@@ -9,6 +9,9 @@ DESTDIR="$root" cmake --install "$build_dir" --prefix /usr >/dev/null
 # verify resolves the unit's dependencies (sysinit.target, ...) inside the root.
 mkdir -p "$root/lib/systemd"
 cp -r /lib/systemd/system "$root/lib/systemd/"
+# ... and the commands it runs besides ours (ExecReload's kill).
+mkdir -p "$root/bin"
+cp /bin/kill "$root/bin/"
 unit=/usr/lib/systemd/system/yagura-sensor.service
 test -f "$root$unit"
 test -x "$root/usr/sbin/yagura-sensor"

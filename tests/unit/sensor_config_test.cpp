@@ -35,6 +35,22 @@ void check_same(const SensorConfig& got, const SensorConfig& want) {
   CHECK(got.hash_max_seconds_per_file == want.hash_max_seconds_per_file);
   CHECK(got.hash_wait_ms == want.hash_wait_ms);
   CHECK(got.health_interval_seconds == want.health_interval_seconds);
+  const KernelFilterConfig& gf = got.filter;
+  const KernelFilterConfig& wf = want.filter;
+  CHECK(gf.events.exec == wf.events.exec);
+  CHECK(gf.events.network == wf.events.network);
+  CHECK(gf.events.dns == wf.events.dns);
+  CHECK(gf.events.file == wf.events.file);
+  CHECK(gf.events.tamper == wf.events.tamper);
+  CHECK(gf.network_loopback == wf.network_loopback);
+  CHECK(gf.network_unix == wf.network_unix);
+  CHECK(gf.ignore_users == wf.ignore_users);
+  CHECK(gf.ignore_executables == wf.ignore_executables);
+  CHECK(gf.ignore_cgroups == wf.ignore_cgroups);
+  CHECK(gf.watch_writes == wf.watch_writes);
+  CHECK(gf.watch_exclude == wf.watch_exclude);
+  CHECK(gf.watch_reads == wf.watch_reads);
+  CHECK(gf.refresh_seconds == wf.refresh_seconds);
 }
 
 // The error parse_sensor_config gives for text; fails the test if it parses.
@@ -272,6 +288,66 @@ TEST_CASE("the shipped config/sensor.yaml loads with its values", "[config]") {
   want.hash_wait_ms = 2000;
   want.health_interval_seconds = 60;
   check_same(*config, want);
+}
+
+TEST_CASE("the kernel filter sections are read", "[config]") {
+  auto c = parse_sensor_config(R"(
+capture:
+  events: {fork: false, dns: false, tamper: true}
+  network: {loopback: false, unix: false}
+filter:
+  ignore_users: [backup, "1001"]
+  ignore_executables: [/usr/bin/backup-agent]
+  ignore_cgroups: [/system.slice/foo.service]
+files:
+  watch_writes: [/etc/cron, /home/*/.ssh/]
+  watch_exclude: [/etc/cron.daily/]
+  watch_reads: [/etc/shadow]
+  refresh_seconds: 15
+)",
+                               "f.yaml");
+  if (!c.ok()) FAIL(c.error().message);
+  const KernelFilterConfig& f = c->filter;
+  CHECK_FALSE(f.events.fork);
+  CHECK_FALSE(f.events.dns);
+  CHECK(f.events.exec);
+  CHECK(f.events.tamper);
+  CHECK_FALSE(f.network_loopback);
+  CHECK_FALSE(f.network_unix);
+  CHECK(f.ignore_users == std::vector<std::string>{"backup", "1001"});
+  CHECK(f.ignore_executables == std::vector<std::string>{"/usr/bin/backup-agent"});
+  CHECK(f.ignore_cgroups == std::vector<std::string>{"/system.slice/foo.service"});
+  CHECK(f.watch_writes == std::vector<std::string>{"/etc/cron", "/home/*/.ssh/"});
+  CHECK(f.watch_exclude == std::vector<std::string>{"/etc/cron.daily/"});
+  CHECK(f.watch_reads == std::vector<std::string>{"/etc/shadow"});
+  CHECK(f.refresh_seconds == 15);
+}
+
+TEST_CASE("without a files section the built-in watches apply; an empty list clears them",
+          "[config]") {
+  auto builtin = parse_sensor_config("output: '-'\n", "f.yaml");
+  REQUIRE(builtin.ok());
+  CHECK(builtin->filter.watch_writes == default_kernel_filter_config().watch_writes);
+  CHECK_FALSE(builtin->filter.watch_writes.empty());
+  auto none = parse_sensor_config("files: {watch_writes: [], watch_reads: []}\n", "f.yaml");
+  REQUIRE(none.ok());
+  CHECK(none->filter.watch_writes.empty());
+  CHECK(none->filter.watch_reads.empty());
+}
+
+TEST_CASE("bad kernel filter settings are refused with where they are", "[config]") {
+  auto typo = parse_sensor_config("capture:\n  events: {netwrok: false}\n", "f.yaml");
+  REQUIRE_FALSE(typo.ok());
+  CHECK(typo.error().message == "f.yaml:2:12: unknown key 'netwrok'");
+  auto relative = parse_sensor_config("files: {watch_writes: [etc/cron]}\n", "f.yaml");
+  REQUIRE_FALSE(relative.ok());
+  CHECK_THAT(relative.error().message, Contains("'etc/cron' is not an absolute path"));
+  auto scalar = parse_sensor_config("filter: {ignore_users: backup}\n", "f.yaml");
+  REQUIRE_FALSE(scalar.ok());
+  CHECK_THAT(scalar.error().message, StartsWith("f.yaml:1:24"));
+  auto zero = parse_sensor_config("files: {refresh_seconds: 0}\n", "f.yaml");
+  REQUIRE_FALSE(zero.ok());
+  CHECK_THAT(zero.error().message, Contains("files.refresh_seconds"));
 }
 
 TEST_CASE("a missing config file is an error naming it", "[config]") {

@@ -1,0 +1,37 @@
+#include "sensor/filter/filter_config.h"
+
+namespace yagura {
+
+KernelFilterConfig default_kernel_filter_config() {
+  KernelFilterConfig c;
+  c.watch_writes = {
+      // Scheduled and persistent execution.
+      "/etc/cron", "/var/spool/cron/", "/etc/anacrontab", "/etc/systemd/", "/lib/systemd/",
+      "/usr/lib/systemd/", "/etc/init.d/", "/etc/rc.local", "/etc/xdg/autostart/",
+      "/etc/update-motd.d/", "/etc/udev/rules.d/", "/etc/modules", "/etc/modprobe.d/",
+      // Loader hijacking.
+      "/etc/ld.so.preload", "/etc/ld.so.conf",
+      // Shell start-up files.
+      "/etc/profile", "/etc/bash.bashrc", "/etc/environment", "/root/.bashrc", "/root/.profile",
+      "/root/.bash_profile", "/root/.bash_logout", "/home/*/.bashrc", "/home/*/.profile",
+      "/home/*/.bash_profile", "/home/*/.bash_logout",
+      // Accounts, authentication, remote access.
+      "/etc/passwd", "/etc/shadow", "/etc/group", "/etc/gshadow", "/etc/sudoers", "/etc/pam.d/",
+      "/etc/security/", "/etc/ssh/", "/root/.ssh/", "/home/*/.ssh/",
+      "/usr/lib/x86_64-linux-gnu/security/",
+      // Binaries and libraries.
+      "/bin/", "/sbin/", "/usr/bin/", "/usr/sbin/", "/usr/local/bin/", "/usr/local/sbin/",
+      "/lib/x86_64-linux-gnu/", "/usr/lib/x86_64-linux-gnu/",
+      // Shell history (attackers clear it).
+      "/root/.bash_history", "/home/*/.bash_history",
+  };
+  c.watch_reads = {
+      "/etc/shadow", "/etc/gshadow", "/etc/security/opasswd",
+      "/root/.ssh/", "/home/*/.ssh/", "/root/.aws/", "/home/*/.aws/",
+      "/root/.kube/", "/home/*/.kube/", "/root/.docker/", "/home/*/.docker/",
+      "/root/.gnupg/", "/home/*/.gnupg/", "/root/.git-credentials", "/home/*/.git-credentials",
+  };
+  return c;
+}
+
+}  // namespace yagura
