@@ -6,20 +6,28 @@
 // with an Error whose message starts with the reason, and counted:
 //
 //   truncated     fewer bytes than the record needs: shorter than the header,
-//                 than the fixed struct of its type, or than the exec strings
-//                 its len[] announce (an empty record counts here too)
+//                 than the fixed struct of its type, or than the strings its
+//                 struct yg_strings announce (an empty record counts here too)
 //   oversized     longer than kMaxRecordSize, whatever its type
 //   unknown_type  header.type is not an enum yg_event_type this build knows;
 //                 the record is skipped
 //   malformed     header.size differs from the record's size (the ring buffer
-//                 hands out exact sizes), a fixed-size record longer than its
-//                 struct, or exec bytes left over after the strings
+//                 hands out exact sizes); a fixed-size record (fork, exit,
+//                 cred, net, dns) longer than its struct; bytes left over
+//                 after the strings of a variable-length one (exec, file,
+//                 tamper), or a length given for a string its type does not
+//                 have; a header flag on a type it does not apply to; an
+//                 address family a net or dns record cannot have; a unix path
+//                 or DNS capture longer than its array
 //
 // Values the kernel may grow without a layout change (the cred syscall
-// number, exec flag bits) are passed through or ignored, not rejected:
-// dropping a privilege change because of a new enum value would lose it.
-// The snapshot header flag is only valid on exec records; on any other
-// type the record is malformed.
+// number, net actions, file and tamper ops, the DNS direction, flag bits) are
+// passed through or ignored, not rejected: dropping an event because of a new
+// enum value would lose it. Header flags: YG_HDR_SNAPSHOT is valid on exec
+// records only, YG_HDR_OWNER_ONLY on net and dns records only.
+//
+// File events whose path the kernel joined lexically (YG_FOP_LEXICAL) get it
+// normalized (lexical_path.h); the raw path is kept when that changed it.
 //
 //   RecordDecoder decoder;
 //   auto event = decoder.decode(record);  // std::span<const uint8_t>
@@ -29,9 +37,11 @@
 // Single-threaded: one decoder per reader thread.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string>
 
 #include "bpf/events.h"
 #include "common/event.h"
@@ -39,9 +49,13 @@
 
 namespace yagura {
 
-// The largest record the BPF side can produce: an exec whose strings fill the
-// whole per-CPU scratch area. Anything longer did not come from our programs.
-inline constexpr size_t kMaxRecordSize = sizeof(yg_exec) + YG_SCRATCH_SIZE;
+// The largest record the BPF side can produce: the largest variable-length
+// record whose strings fill the whole per-CPU scratch area (fixed-size records
+// are far smaller). Anything longer did not come from our programs.
+inline constexpr size_t kMaxRecordSize =
+    std::max({sizeof(yg_exec), sizeof(yg_file_event), sizeof(yg_tamper)}) + YG_SCRATCH_SIZE;
+static_assert(std::max({sizeof(yg_fork), sizeof(yg_exit), sizeof(yg_cred), sizeof(yg_net),
+                        sizeof(yg_dns)}) <= kMaxRecordSize);
 
 enum class RejectReason { kTruncated, kOversized, kUnknownType, kMalformed };
 
@@ -54,8 +68,12 @@ struct DecodedCounts {
   uint64_t fork = 0;
   uint64_t exit = 0;
   uint64_t cred = 0;
+  uint64_t network = 0;
+  uint64_t dns = 0;
+  uint64_t file = 0;
+  uint64_t tamper = 0;
 
-  uint64_t total() const { return exec + fork + exit + cred; }
+  uint64_t total() const { return exec + fork + exit + cred + network + dns + file + tamper; }
   bool operator==(const DecodedCounts&) const = default;
 };
 

@@ -2,92 +2,19 @@
 
 #include <sys/stat.h>
 
-#include <charconv>
-#include <csignal>
-#include <cstdio>
 #include <string_view>
 #include <variant>
 
+#include "sensor/output/json_activity.h"
+#include "sensor/output/json_object.h"
 #include "sensor/output/json_string.h"
+#include "sensor/output/kernel_names.h"
 
 namespace yagura {
 namespace {
 
-void append_uint(std::string& out, uint64_t v) {
-  char buf[20];
-  auto r = std::to_chars(buf, buf + sizeof(buf), v);
-  out.append(buf, r.ptr);
-}
-
-// Writes the members of one JSON object: "{" on construction, "}" when it
-// goes out of scope, so nesting in the code mirrors nesting in the output.
-// Member names are literals of this file and need no escaping.
-class ObjectWriter {
- public:
-  explicit ObjectWriter(std::string& out) : out_(out) { out_ += '{'; }
-  ObjectWriter(const ObjectWriter&) = delete;
-  ObjectWriter& operator=(const ObjectWriter&) = delete;
-  ~ObjectWriter() { out_ += '}'; }
-
-  // Writes the member name and returns the buffer to write its value into.
-  std::string& key(std::string_view name) {
-    if (!first_) out_ += ',';
-    first_ = false;
-    out_ += '"';
-    out_ += name;
-    out_ += "\":";
-    return out_;
-  }
-
-  void string(std::string_view name, std::string_view value) {
-    append_json_string(key(name), value);
-  }
-  void string_unless_empty(std::string_view name, std::string_view value) {
-    if (!value.empty()) string(name, value);
-  }
-  void number(std::string_view name, uint64_t value) { append_uint(key(name), value); }
-  void boolean(std::string_view name, bool value) { key(name) += value ? "true" : "false"; }
-  void time(std::string_view name, uint64_t epoch_ns) {
-    std::string& out = key(name);
-    out += '"';
-    append_rfc3339(out, epoch_ns);
-    out += '"';
-  }
-  // Ids the kernel leaves at (u32)-1 until set, such as loginuid.
-  void id_or_null(std::string_view name, uint32_t id) {
-    if (id == kUnsetId) {
-      key(name) += "null";
-    } else {
-      number(name, id);
-    }
-  }
-  void hex64(std::string_view name, uint64_t value) {
-    char buf[] = "\"0x0000000000000000\"";
-    for (int i = 0; i < 16; ++i) buf[18 - i] = "0123456789abcdef"[(value >> (4 * i)) & 0xf];
-    key(name) += buf;
-  }
-  void process_key(std::string_view name, const ProcessKey& k) {
-    std::string& out = key(name);
-    out += '"';
-    append_uint(out, k.tgid);
-    out += ':';
-    append_uint(out, k.start_ns);
-    out += '"';
-  }
-
- private:
-  std::string& out_;
-  bool first_ = true;
-};
-
-void append_string_array(std::string& out, const std::vector<std::string>& items) {
-  out += '[';
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i != 0) out += ',';
-    append_json_string(out, items[i]);
-  }
-  out += ']';
-}
+using json::append_string_array;
+using json::ObjectWriter;
 
 void write_command_line(ObjectWriter& obj, const std::vector<std::string>& argv) {
   std::string& out = obj.key("command_line");
@@ -113,14 +40,21 @@ void write_caps(ObjectWriter& obj, const Creds& c) {
 }
 
 // The fields every event has for its process. cgroup_path is given on exec
-// only, the one event that captures it.
-void write_task(ObjectWriter& obj, const TaskInfo& t, const Enrichment& en, const WallClock& clock,
+// only, the one event that captures it. An owner-only event the process
+// table could not complete has only the key, tid and comm: its ids would be
+// zeros, and a zero uid reads as root, so they are left out.
+void write_task(ObjectWriter& obj, const Event& event, const WallClock& clock,
                 const CapturedString* cgroup_path) {
+  const TaskInfo& t = event.task();
+  const Enrichment& en = event.enrichment;
   obj.process_key("key", t.key);
   obj.number("pid", t.key.tgid);
   obj.number("tid", t.tid);
   obj.time("start_time", clock.to_wall_ns(t.key.start_ns));
   obj.string("comm", t.comm);
+  if (std::holds_alternative<NetEvent>(event.body) || std::holds_alternative<DnsEvent>(event.body))
+    obj.boolean("owner_only", event.owner_only);
+  if (event.owner_only && !en.task_completed) return;
   write_creds(obj, t.creds);
   obj.string_unless_empty("user", en.user_name);
   obj.string_unless_empty("euser", en.euser_name);
@@ -144,21 +78,19 @@ void write_task(ObjectWriter& obj, const TaskInfo& t, const Enrichment& en, cons
   ns.number("mnt", t.mnt_ns);
 }
 
+// The image of the process, for events other than exec, from the process
+// table: what attributes the event to a program.
+void write_image(ObjectWriter& obj, const ProcessImage& image) {
+  obj.string("exe", image.exe_path);
+  append_string_array(obj.key("args"), image.argv);
+  write_command_line(obj, image.argv);
+  obj.string_unless_empty("cwd", image.cwd);
+}
+
 void write_exe_file(ObjectWriter& obj, const FileInfo& f, const Enrichment& en) {
-  {
-    std::string& out = obj.key("dev");
-    out += '"';
-    append_uint(out, f.dev >> 20);  // kernel dev_t, not the userspace one
-    out += ':';
-    append_uint(out, f.dev & 0xfffff);
-    out += '"';
-  }
+  obj.device("dev", f.dev);
   obj.number("ino", f.ino);
-  {
-    char mode[16];
-    int n = std::snprintf(mode, sizeof(mode), "\"%07o\"", f.mode);
-    obj.key("mode").append(mode, static_cast<size_t>(n));
-  }
+  obj.mode("mode", f.mode);
   obj.boolean("setuid", (f.mode & S_ISUID) != 0);
   obj.boolean("setgid", (f.mode & S_ISGID) != 0);
   obj.number("uid", f.uid);
@@ -207,29 +139,14 @@ void write_exec(ObjectWriter& obj, const ExecEvent& e, const Enrichment& en) {
   obj.string("env_scan", env_scan_state(e));
 
   // Named by where each string appears in the output.
-  const std::pair<const char*, const CapturedString*> captured[] = {
-      {"exe", &e.exe_path},
-      {"filename", &e.filename},
-      {"script.interpreter", &e.interpreter},
-      {"cwd", &e.cwd},
-      {"cgroup.path", &e.cgroup_path},
-      {"env.LD_PRELOAD", e.ld_preload ? &*e.ld_preload : nullptr},
-      {"env.LD_LIBRARY_PATH", e.ld_library_path ? &*e.ld_library_path : nullptr},
-  };
-  std::string* truncated = nullptr;
-  for (const auto& [name, s] : captured) {
-    if (!s || !s->truncated) continue;
-    if (truncated) {
-      *truncated += ',';
-    } else {
-      truncated = &obj.key("truncated");
-      *truncated += '[';
-    }
-    *truncated += '"';
-    *truncated += name;
-    *truncated += '"';
-  }
-  if (truncated) *truncated += ']';
+  json::write_truncated(
+      obj, {{"exe", &e.exe_path},
+            {"filename", &e.filename},
+            {"script.interpreter", &e.interpreter},
+            {"cwd", &e.cwd},
+            {"cgroup.path", &e.cgroup_path},
+            {"env.LD_PRELOAD", e.ld_preload ? &*e.ld_preload : nullptr},
+            {"env.LD_LIBRARY_PATH", e.ld_library_path ? &*e.ld_library_path : nullptr}});
 }
 
 // Where the lineage is known (exec events, enriched from the process table)
@@ -267,50 +184,6 @@ void write_parent(ObjectWriter& top, const Event& event) {
     parent.number("pid", p.tgid);
   }
   if (exec) top.boolean("lineage_complete", event.enrichment.lineage_complete);
-}
-
-// Names from this build's <signal.h>: the events come from the kernel we run
-// on, so its numbering is ours. Real-time signals have no fixed name.
-const char* signal_name(int sig) {
-#define YAGURA_SIGNAL(s) \
-  case s:                \
-    return #s;
-  switch (sig) {
-    YAGURA_SIGNAL(SIGHUP)
-    YAGURA_SIGNAL(SIGINT)
-    YAGURA_SIGNAL(SIGQUIT)
-    YAGURA_SIGNAL(SIGILL)
-    YAGURA_SIGNAL(SIGTRAP)
-    YAGURA_SIGNAL(SIGABRT)
-    YAGURA_SIGNAL(SIGBUS)
-    YAGURA_SIGNAL(SIGFPE)
-    YAGURA_SIGNAL(SIGKILL)
-    YAGURA_SIGNAL(SIGUSR1)
-    YAGURA_SIGNAL(SIGSEGV)
-    YAGURA_SIGNAL(SIGUSR2)
-    YAGURA_SIGNAL(SIGPIPE)
-    YAGURA_SIGNAL(SIGALRM)
-    YAGURA_SIGNAL(SIGTERM)
-    YAGURA_SIGNAL(SIGSTKFLT)
-    YAGURA_SIGNAL(SIGCHLD)
-    YAGURA_SIGNAL(SIGCONT)
-    YAGURA_SIGNAL(SIGSTOP)
-    YAGURA_SIGNAL(SIGTSTP)
-    YAGURA_SIGNAL(SIGTTIN)
-    YAGURA_SIGNAL(SIGTTOU)
-    YAGURA_SIGNAL(SIGURG)
-    YAGURA_SIGNAL(SIGXCPU)
-    YAGURA_SIGNAL(SIGXFSZ)
-    YAGURA_SIGNAL(SIGVTALRM)
-    YAGURA_SIGNAL(SIGPROF)
-    YAGURA_SIGNAL(SIGWINCH)
-    YAGURA_SIGNAL(SIGIO)
-    YAGURA_SIGNAL(SIGPWR)
-    YAGURA_SIGNAL(SIGSYS)
-    default:
-      return nullptr;
-  }
-#undef YAGURA_SIGNAL
 }
 
 void write_exit(ObjectWriter& top, const ExitEvent& e) {
@@ -413,13 +286,25 @@ void JsonWriter::append(const Event& event, std::string& out) const {
   top.key("host") += host_json_;
   {
     ObjectWriter process(top.key("process"));
-    write_task(process, event.task(), event.enrichment, clock_,
-               exec ? &exec->cgroup_path : nullptr);
-    if (exec) write_exec(process, *exec, event.enrichment);
+    write_task(process, event, clock_, exec ? &exec->cgroup_path : nullptr);
+    if (exec) {
+      write_exec(process, *exec, event.enrichment);
+    } else if (event.enrichment.image) {
+      write_image(process, *event.enrichment.image);
+    }
   }
   write_parent(top, event);
-  if (const auto* e = std::get_if<ExitEvent>(&event.body)) write_exit(top, *e);
-  if (const auto* e = std::get_if<CredEvent>(&event.body)) write_cred(top, *e);
+  std::visit(
+      [&](const auto& e) {
+        using T = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<T, ExitEvent>) write_exit(top, e);
+        if constexpr (std::is_same_v<T, CredEvent>) write_cred(top, e);
+        if constexpr (std::is_same_v<T, NetEvent>) json::write_network(top, e, event.enrichment);
+        if constexpr (std::is_same_v<T, DnsEvent>) json::write_dns(top, e);
+        if constexpr (std::is_same_v<T, FileEvent>) json::write_file(top, e);
+        if constexpr (std::is_same_v<T, TamperEvent>) json::write_tamper(top, e, event.enrichment);
+      },
+      event.body);
 }
 
 }  // namespace yagura

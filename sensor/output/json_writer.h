@@ -1,6 +1,7 @@
-// Renders an Event as one line of JSON, schema v1 (docs/events.md is the
+// Renders an Event as one line of JSON, schema v2 (docs/events.md is the
 // reference for every field). Field names follow the Sigma taxonomy for Linux
-// one to one: Image = process.exe, CommandLine = process.command_line, ...
+// one to one: Image = process.exe, CommandLine = process.command_line,
+// DestinationIp = network.destination.ip, TargetFilename = file.path, ...
 //
 // Strings are written with append_json_string (json_string.h): any bytes,
 // always valid UTF-8, lossless. Times are RFC 3339 UTC, converted from the
@@ -22,7 +23,7 @@
 
 namespace yagura {
 
-inline constexpr int kJsonSchemaVersion = 1;
+inline constexpr int kJsonSchemaVersion = 2;
 
 class JsonWriter {
  public:

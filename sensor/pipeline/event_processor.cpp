@@ -3,7 +3,18 @@
 #include <fstream>
 #include <iterator>
 
+#include "sensor/decode/dns_message.h"
+
 namespace yagura {
+
+namespace {
+
+// The inode number of the initial pid namespace (PROC_PID_INIT_INO). A pid a
+// process passes to a syscall is in its own namespace; the table holds the
+// initial namespace's.
+constexpr uint32_t kInitPidNs = 0xeffffffc;
+
+}  // namespace
 
 std::vector<std::string> read_proc_cmdline(uint32_t tgid) {
   std::ifstream in("/proc/" + std::to_string(tgid) + "/cmdline", std::ios::binary);
@@ -26,7 +37,9 @@ EventProcessor::EventProcessor(RecordDecoder& decoder, ProcessTable& table, User
       names_(names),
       hasher_(hasher),
       sink_(sink),
-      options_(std::move(options)) {
+      options_(std::move(options)),
+      dns_names_(options_.dns_names_max_addresses),
+      opened_inbound_(options_.max_open_connections) {
   if (!options_.read_cmdline) options_.read_cmdline = read_proc_cmdline;
 }
 
@@ -39,6 +52,10 @@ void EventProcessor::on_record(std::span<const uint8_t> record, uint64_t now_ns)
     return;
   }
   Event& event = *decoded;
+  if (outside_watched_paths(event)) {
+    ++stats_.unwatched_after_normalizing;
+    return;
+  }
   if (event.snapshot) {
     // A process that ran before the sensor: its argv is in its own memory,
     // which BPF could not read; /proc has it.
@@ -63,6 +80,12 @@ void EventProcessor::on_record(std::span<const uint8_t> record, uint64_t now_ns)
   release_ready(now_ns);
 }
 
+bool EventProcessor::outside_watched_paths(const Event& event) const {
+  const auto* f = std::get_if<FileEvent>(&event.body);
+  if (!f || !f->unnormalized || !options_.watched_path) return false;
+  return !options_.watched_path(f->path.value) && !options_.watched_path(f->source_path.value);
+}
+
 void EventProcessor::update_table(const Event& event) {
   std::visit(
       [&](const auto& e) {
@@ -76,17 +99,106 @@ void EventProcessor::update_table(const Event& event) {
 }
 
 void EventProcessor::enrich(Event& event) {
-  const TaskInfo& task = event.task();
   Enrichment& en = event.enrichment;
-  en.user_name = names_.user(task.creds.uid);
-  en.euser_name = names_.user(task.creds.euid);
-  en.group_name = names_.group(task.creds.gid);
-  if (task.loginuid != kUnsetId) en.login_user_name = names_.user(task.loginuid);
+  if (event.owner_only) {
+    en.task_completed = table_.complete_task(event.task());
+    if (!en.task_completed) ++stats_.owner_unknown;
+  }
+  const TaskInfo& task = event.task();
+  // An owner-only task the table did not know has no ids: zeros, not root.
+  if (!event.owner_only || en.task_completed) {
+    en.user_name = names_.user(task.creds.uid);
+    en.euser_name = names_.user(task.creds.euid);
+    en.group_name = names_.group(task.creds.gid);
+    if (task.loginuid != kUnsetId) en.login_user_name = names_.user(task.loginuid);
+  }
   if (std::holds_alternative<ExecEvent>(event.body)) {
     Lineage lineage = table_.lineage(task.key);
     en.lineage = std::move(lineage.ancestors);
     en.lineage_complete = lineage.complete;
+  } else if (const ProcessEntry* entry = table_.find(task.key); entry && !entry->exe_path.empty()) {
+    en.image = ProcessImage{entry->exe_path, entry->argv, entry->cwd};
   }
+  if (auto* dns = std::get_if<DnsEvent>(&event.body)) parse_dns(*dns, event.ktime_ns);
+  if (const auto* net = std::get_if<NetEvent>(&event.body)) {
+    en.destination_domains = destination_domains(*net, event.ktime_ns);
+    en.opened_inbound = track_connection(*net);
+  }
+  if (const auto* tamper = std::get_if<TamperEvent>(&event.body)) en.target = target_of(*tamper);
+}
+
+void EventProcessor::parse_dns(DnsEvent& dns, uint64_t ktime_ns) {
+  const auto payload =
+      std::span(reinterpret_cast<const uint8_t*>(dns.payload.data()), dns.payload.size());
+  auto message = parse_dns_message(payload, dns.message_bytes);
+  if (!message) {
+    // Written all the same: a packet to port 53 that is not DNS is news.
+    ++stats_.dns_malformed;
+    dns.malformed = true;
+    dns.error = message.error().message;
+    return;
+  }
+  dns.id = message->id;
+  dns.rcode = message->rcode;
+  for (const auto& q : message->questions) dns.questions.push_back({q.name, q.type});
+  for (const auto& a : message->answers) dns.answers.push_back({a.name, a.type, a.ttl, a.data});
+  // Only what arrived at a socket that asked: a query leaving this host
+  // carries no answers a program acts on.
+  if (dns.direction == DnsDirection::kAnswer) dns_names_.learn(*message, ktime_ns);
+}
+
+std::vector<std::string> EventProcessor::destination_domains(const NetEvent& net,
+                                                             uint64_t ktime_ns) {
+  if (!net.initiated() || net.family == NetFamily::kUnix) return {};
+  const IpAddress& ip = net.remote.ip;
+  const size_t size = ip.family == IpAddress::Family::kIpv4 ? 4 : 16;
+  return dns_names_.names_for(address_text(std::span(ip.bytes.data(), size)), ktime_ns);
+}
+
+size_t EventProcessor::ConnectionEndsHash::operator()(const ConnectionEnds& c) const {
+  size_t h = 0;
+  for (const SocketEndpoint* e : {&c.local, &c.remote}) {
+    for (uint8_t b : e->ip.bytes) h = h * 131 + b;
+    h = h * 131 + static_cast<size_t>(e->ip.family);
+    h = h * 65599 + e->port;
+  }
+  return h;
+}
+
+std::optional<bool> EventProcessor::track_connection(const NetEvent& net) {
+  if (net.transport != Transport::kTcp || net.family == NetFamily::kUnix) return std::nullopt;
+  const ConnectionEnds ends{net.local, net.remote};
+  switch (net.action) {
+    case NetAction::kConnect:
+      if (net.error == 0) opened_inbound_.put(ends, false);
+      break;
+    case NetAction::kAccept:
+      opened_inbound_.put(ends, true);
+      break;
+    case NetAction::kClose:
+      // Left in the map: the least recently used entries go first, and a
+      // new connection with the same ends replaces it when it opens.
+      if (const bool* inbound = opened_inbound_.find(ends)) return *inbound;
+      break;
+    default:
+      break;
+  }
+  return std::nullopt;
+}
+
+std::optional<TargetProcess> EventProcessor::target_of(const TamperEvent& tamper) {
+  TargetProcess target;
+  if (tamper.op == TamperOp::kKill) {
+    // The kernel named the receiver by its key, in the initial namespace.
+    target.key = tamper.kill_target;
+    target.user_name = names_.user(tamper.kill_target_uid);
+  } else if (const uint32_t pid = tamper.target_pid(); pid != 0) {
+    if (tamper.task.pid_ns == kInitPidNs) target.key = table_.live_key(pid).value_or(ProcessKey{});
+  } else {
+    return std::nullopt;
+  }
+  if (const ProcessEntry* entry = table_.find(target.key)) target.exe_path = entry->exe_path;
+  return target;
 }
 
 void EventProcessor::request_hash(Pending& pending, uint64_t now_ns) {

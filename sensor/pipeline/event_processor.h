@@ -5,6 +5,16 @@
 // Start-up snapshot records (processes already running) seed the table and
 // are written too, flagged as snapshots.
 //
+// Events other than exec get the acting process's image (exe, argv, cwd)
+// from the table: that is what attributes a connection or a file write to a
+// program. Owner-only events (TCP connect results and closes, DNS answers),
+// whose task holds only key, tid and comm, get the rest of it from the table
+// when it knows the process. DNS payloads are parsed here, once, into the
+// event; answers feed a DnsNames cache, which names the destination of
+// later outbound connections (connect, udp_send). A TCP close learns which
+// side opened the connection from the connect or accept seen before it.
+// Tamper events with a target process get its key and image.
+//
 // Hashes are computed by ExeHasher on its own thread. An exec whose hash is
 // not cached waits for it, at most hash_wait_ns; events behind it wait too,
 // so the output keeps arrival order. max_pending bounds that wait in
@@ -19,13 +29,16 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "common/event.h"
+#include "common/lru_map.h"
 #include "sensor/decode/record_decoder.h"
+#include "sensor/enrich/dns_names.h"
 #include "sensor/enrich/exe_hasher.h"
 #include "sensor/enrich/user_names.h"
 #include "sensor/process/process_table.h"
@@ -45,6 +58,14 @@ struct EventProcessorOptions {
   // argv of processes found by the start-up snapshot (their memory is not
   // readable from BPF): /proc/<pid>/cmdline by default.
   std::function<std::vector<std::string>(uint32_t tgid)> read_cmdline;
+  size_t dns_names_max_addresses = 4096;
+  // TCP connections remembered from their connect or accept until their close:
+  // as many as the kernel tracks (yg_tcp_tracked in bpf/net.bpf.c).
+  size_t max_open_connections = 32768;
+  // The watched-prefix test for file events whose names needed normalizing
+  // (the kernel judged the raw text): those whose normalized names are not
+  // watched are dropped and counted. Unset: all are kept.
+  std::function<bool(std::string_view path)> watched_path;
 };
 
 struct EventProcessorStats {
@@ -56,6 +77,9 @@ struct EventProcessorStats {
   uint64_t hash_wait_expired = 0;    // released because hash_wait_ns passed
   uint64_t hash_pending_forced = 0;  // released because max_pending was reached
   uint64_t hash_not_queued = 0;      // hasher queue full: sent without a hash
+  uint64_t owner_unknown = 0;        // owner-only events the table could not complete
+  uint64_t dns_malformed = 0;        // DNS payloads the parser rejected (still written)
+  uint64_t unwatched_after_normalizing = 0;  // file events dropped by watched_path
 };
 
 std::vector<std::string> read_proc_cmdline(uint32_t tgid);
@@ -75,6 +99,16 @@ class EventProcessor {
   const std::string& last_decode_error() const { return last_decode_error_; }
 
  private:
+  // A TCP connection by its two ends, as this host sees them.
+  struct ConnectionEnds {
+    SocketEndpoint local;
+    SocketEndpoint remote;
+    bool operator==(const ConnectionEnds&) const = default;
+  };
+  struct ConnectionEndsHash {
+    size_t operator()(const ConnectionEnds& c) const;
+  };
+
   struct Pending {
     Event event;
     uint64_t deadline_ns = 0;
@@ -82,8 +116,13 @@ class EventProcessor {
     bool waiting = false;  // for a hash completion
   };
 
+  bool outside_watched_paths(const Event& event) const;
   void update_table(const Event& event);
   void enrich(Event& event);
+  void parse_dns(DnsEvent& dns, uint64_t ktime_ns);
+  std::vector<std::string> destination_domains(const NetEvent& net, uint64_t ktime_ns);
+  std::optional<bool> track_connection(const NetEvent& net);
+  std::optional<TargetProcess> target_of(const TamperEvent& tamper);
   void request_hash(Pending& pending, uint64_t now_ns);
   void release_ready(uint64_t now_ns);
   void emit_front(const char* missing_hash_reason);
@@ -94,6 +133,8 @@ class EventProcessor {
   ExeHasher* hasher_;
   EventSink& sink_;
   EventProcessorOptions options_;
+  DnsNames dns_names_;
+  LruMap<ConnectionEnds, bool, ConnectionEndsHash> opened_inbound_;
   std::deque<Pending> pending_;  // references stay valid across push_back/pop_front
   std::unordered_map<uint64_t, Pending*> waiting_by_request_;
   uint64_t next_request_id_ = 1;

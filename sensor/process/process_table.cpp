@@ -93,8 +93,7 @@ void ProcessTable::on_exec(const ExecEvent& exec, uint64_t ktime_ns) {
   it->exe_path = exec.exe_path.value;
   it->argv = exec.argv;
   it->cwd = exec.cwd.value;
-  it->comm = task.comm;
-  it->creds = task.creds;
+  it->task = task;
 }
 
 void ProcessTable::on_exit(const ExitEvent& exit, uint64_t ktime_ns) {
@@ -133,7 +132,7 @@ void ProcessTable::on_cred(const CredEvent& cred) {
   }
   Iter it = found->second;
   if (!it->parent.valid()) it->parent = parent_of(task);
-  it->creds = task.creds;
+  it->task = task;
   touch(it);
 }
 
@@ -188,6 +187,26 @@ const ProcessEntry* ProcessTable::find(const ProcessKey& key) const {
   return found == index_.end() ? nullptr : &*found->second;
 }
 
+std::optional<ProcessKey> ProcessTable::live_key(uint32_t tgid) const {
+  auto found = live_by_tgid_.find(tgid);
+  if (found == live_by_tgid_.end()) return std::nullopt;
+  return found->second;
+}
+
+bool ProcessTable::complete_task(TaskInfo& task) const {
+  const ProcessEntry* entry = find(task.key);
+  if (!entry) return false;
+  // The event's own key, thread and comm (as recorded when the socket was
+  // set up) stay; the rest comes from the table.
+  TaskInfo full = entry->task;
+  full.key = task.key;
+  full.tid = task.tid;
+  full.comm = std::move(task.comm);
+  full.parent = entry->parent;
+  task = std::move(full);
+  return true;
+}
+
 ProcessTable::Stats ProcessTable::stats() const {
   Stats out = stats_;
   out.size = index_.size();
@@ -217,8 +236,7 @@ ProcessTable::Iter ProcessTable::create(const TaskInfo& task,
   ProcessEntry entry;
   entry.key = task.key;
   entry.parent = parent_of(task);
-  entry.comm = task.comm;
-  entry.creds = task.creds;
+  entry.task = task;
   entry.last_touched = ++touch_seq_;
   if (died) {
     entry.exited = true;

@@ -27,6 +27,7 @@
 //   table.on_fork(fork, event.ktime_ns);
 //   table.on_exec(exec, event.ktime_ns);
 //   Lineage chain = table.lineage(exec.task.key);  // chain.ancestors[0] is the parent
+//   if (event.owner_only) table.complete_task(event.task());
 //   table.expire(now_boottime_ns);                 // periodically, e.g. once a second
 #pragma once
 
@@ -50,8 +51,10 @@ struct ProcessEntry {
   ProcessKey parent;
   std::string exe_path;
   std::vector<std::string> argv;
-  std::string comm;
-  Creds creds;
+  // The task as the last exec, cred change or first event described it
+  // (comm, creds, namespaces, tty...): completes owner-only events, which
+  // carry only the key and comm.
+  TaskInfo task;
   std::string cwd;
   uint32_t exec_count = 0;     // execs seen; a seeded image counts none
   uint64_t exec_ktime_ns = 0;  // of the exec whose image is held, 0 if none
@@ -134,6 +137,12 @@ class ProcessTable {
   Lineage lineage(const ProcessKey& key) const;
 
   const ProcessEntry* find(const ProcessKey& key) const;
+  // The live process holding tgid, if the table knows one.
+  std::optional<ProcessKey> live_key(uint32_t tgid) const;
+  // Completes a task that carries only its key, tid and comm (an owner-only
+  // event) with the entry's parent, creds and the rest; keeps key, tid and
+  // comm. False, leaving task as it is, when the key is unknown.
+  bool complete_task(TaskInfo& task) const;
   Stats stats() const;
 
  private:

@@ -498,6 +498,267 @@ TEST_CASE("a snapshot flag on a non-exec record is rejected as malformed", "[eve
   CHECK(summary(p.sink.events).back() == std::string("exit@2"));
 }
 
+namespace {
+
+// A task as an owner-only record carries it: key, tid and comm, nothing else.
+yg_task owner_only_task(const yg_task& full) {
+  yg_task t{};
+  t.tgid = full.tgid;
+  t.tid = full.tid;
+  t.start_ns = full.start_ns;
+  std::memcpy(t.comm, full.comm, sizeof(t.comm));
+  return t;
+}
+
+// A DNS response: example.com A 93.184.216.34, TTL 300.
+std::string example_com_answer() {
+  return std::string(
+      "\x12\x34\x81\x80\x00\x01\x00\x01\x00\x00\x00\x00"  // id, QR RD RA, 1 question, 1 answer
+      "\x07"
+      "example"
+      "\x03"
+      "com"
+      "\x00"
+      "\x00\x01\x00\x01"                                  // example.com IN A
+      "\xc0\x0c\x00\x01\x00\x01\x00\x00\x01\x2c\x00\x04"  // -> example.com A, TTL 300
+      "\x5d\xb8\xd8\x22",                                 // 93.184.216.34
+      45);
+}
+
+const Event& only_event(const Pipeline& p) {
+  REQUIRE(p.sink.events.size() == 1);
+  return p.sink.events[0];
+}
+
+}  // namespace
+
+TEST_CASE("activity events carry the acting process's image from the table", "[event_processor]") {
+  Pipeline p(nullptr);
+  const yg_task curl = RecordBuilder::task(1);
+  p.push(exec_record(curl, 10, RecordBuilder::file(1), "/usr/bin/curl", {"curl", "-s", "x"}), 1);
+
+  yg_net n = RecordBuilder::net_fixed(1, YG_NET_UDP_SEND);
+  n.task = curl;
+  p.push(RecordBuilder::net(n), 2);
+  yg_file_event f = RecordBuilder::file_event_fixed(1, YG_FOP_UNLINK);
+  f.task = curl;
+  p.push(RecordBuilder::file_event(f, {"/tmp/x", ""}), 3);
+
+  REQUIRE(summary(p.sink.events) == Summary{"exec@10", "network@" + std::to_string(n.hdr.ktime_ns),
+                                            "file@" + std::to_string(f.hdr.ktime_ns)});
+  for (size_t i : {1, 2}) {
+    const Enrichment& en = p.sink.events[i].enrichment;
+    REQUIRE(en.image.has_value());
+    CHECK(en.image->exe_path == "/usr/bin/curl");
+    CHECK(en.image->argv == std::vector<std::string>{"curl", "-s", "x"});
+    CHECK(en.image->cwd == "/");
+    CHECK(en.user_name == "user" + std::to_string(curl.creds.uid));
+    CHECK(en.lineage.empty());  // lineage is for execs
+  }
+  CHECK_FALSE(p.sink.events[0].enrichment.image.has_value());  // exec carries its own
+
+  SECTION("a process the table does not know gets no image") {
+    yg_net other = RecordBuilder::net_fixed(2, YG_NET_LISTEN);
+    p.push(RecordBuilder::net(other), 4);
+    CHECK_FALSE(p.sink.events.back().enrichment.image.has_value());
+    CHECK(p.sink.events.back().enrichment.user_name ==
+          "user" + std::to_string(other.task.creds.uid));
+  }
+}
+
+TEST_CASE("owner-only events get the rest of their task from the table", "[event_processor]") {
+  Pipeline p(nullptr);
+  const yg_task curl = RecordBuilder::task(3);
+  p.push(exec_record(curl, 10, RecordBuilder::file(1), "/usr/bin/curl", {"curl"}), 1);
+
+  yg_net n = RecordBuilder::net_fixed(3, YG_NET_CONNECT);
+  n.hdr.flags = YG_HDR_OWNER_ONLY;
+  n.task = owner_only_task(curl);
+  p.push(RecordBuilder::net(n), 2);
+
+  REQUIRE(p.sink.events.size() == 2);
+  const Event& ev = p.sink.events[1];
+  CHECK(ev.owner_only);
+  CHECK(ev.enrichment.task_completed);
+  const TaskInfo& t = ev.task();
+  CHECK(t.key == ProcessKey{curl.tgid, curl.start_ns});
+  CHECK(t.tid == curl.tid);
+  CHECK(t.parent == ProcessKey{curl.ppid, curl.parent_start_ns});
+  CHECK(t.creds.uid == curl.creds.uid);
+  CHECK(t.creds.cap_effective == curl.creds.cap_effective);
+  CHECK(t.loginuid == curl.loginuid);
+  CHECK(t.sessionid == curl.sessionid);
+  CHECK(t.pid_ns == curl.pid_ns);
+  CHECK(t.mnt_ns == curl.mnt_ns);
+  CHECK(t.cgroup_id == curl.cgroup_id);
+  CHECK(t.tty == "pts3");
+  CHECK(t.comm == "bash");
+  CHECK(ev.enrichment.user_name == "user" + std::to_string(curl.creds.uid));
+  CHECK(ev.enrichment.login_user_name == "user" + std::to_string(curl.loginuid));
+  REQUIRE(ev.enrichment.image.has_value());
+  CHECK(ev.enrichment.image->exe_path == "/usr/bin/curl");
+  CHECK(p.proc.stats().owner_unknown == 0);
+
+  SECTION("an owner the table does not know keeps its bare task, and no names") {
+    yg_net unknown = RecordBuilder::net_fixed(4, YG_NET_CLOSE);
+    unknown.hdr.flags = YG_HDR_OWNER_ONLY;
+    unknown.task = owner_only_task(RecordBuilder::task(4));
+    p.push(RecordBuilder::net(unknown), 3);
+    const Event& bare = p.sink.events.back();
+    CHECK(bare.owner_only);
+    CHECK_FALSE(bare.enrichment.task_completed);
+    CHECK(bare.task().creds.uid == 0);
+    CHECK(bare.enrichment.user_name.empty());  // not "root" for a uid nobody reported
+    CHECK(bare.enrichment.group_name.empty());
+    CHECK(p.proc.stats().owner_unknown == 1);
+  }
+}
+
+TEST_CASE("DNS answers are parsed and name later outbound connections", "[event_processor]") {
+  Pipeline p(nullptr);
+  yg_dns answer = RecordBuilder::dns_fixed(5, YG_DNS_ANSWER, example_com_answer());
+  answer.hdr.flags = YG_HDR_OWNER_ONLY;
+  p.push(RecordBuilder::dns(answer), 1);
+
+  const auto& dns = std::get<DnsEvent>(only_event(p).body);
+  CHECK_FALSE(dns.malformed);
+  CHECK(dns.id == 0x1234);
+  CHECK(dns.rcode == 0);
+  REQUIRE(dns.questions.size() == 1);
+  CHECK(dns.questions[0].name == "example.com");
+  CHECK(dns.questions[0].type == 1);
+  REQUIRE(dns.answers.size() == 1);
+  CHECK(dns.answers[0].name == "example.com");
+  CHECK(dns.answers[0].data == "93.184.216.34");
+  CHECK(dns.answers[0].ttl == 300);
+
+  yg_net connect = RecordBuilder::net_fixed(5, YG_NET_CONNECT);  // to 93.184.216.34:443
+  connect.hdr.ktime_ns = answer.hdr.ktime_ns + 1'000'000;
+  p.push(RecordBuilder::net(connect), 2);
+  CHECK(p.sink.events.back().enrichment.destination_domains ==
+        std::vector<std::string>{"example.com"});
+
+  SECTION("a connect through a dual-stack socket (v4-mapped) finds the A record") {
+    yg_net v6 = connect;
+    v6.family = AF_INET6;
+    v6.remote =
+        RecordBuilder::ipv6({0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 93, 184, 216, 34}, 443);
+    p.push(RecordBuilder::net(v6), 3);
+    CHECK(p.sink.events.back().enrichment.destination_domains ==
+          std::vector<std::string>{"example.com"});
+  }
+  SECTION("inbound connections are not named") {
+    yg_net accept = RecordBuilder::net_fixed(5, YG_NET_ACCEPT);
+    accept.remote = connect.remote;
+    p.push(RecordBuilder::net(accept), 3);
+    CHECK(p.sink.events.back().enrichment.destination_domains.empty());
+  }
+  SECTION("a query leaving this host teaches nothing") {
+    Pipeline q(nullptr);
+    q.push(RecordBuilder::dns(RecordBuilder::dns_fixed(5, YG_DNS_QUERY, example_com_answer())), 1);
+    q.push(RecordBuilder::net(connect), 2);
+    CHECK(q.sink.events.back().enrichment.destination_domains.empty());
+  }
+}
+
+TEST_CASE("a TCP close learns which side opened the connection", "[event_processor]") {
+  Pipeline p(nullptr);
+  yg_net connect = RecordBuilder::net_fixed(10, YG_NET_CONNECT);
+  yg_net accept = RecordBuilder::net_fixed(11, YG_NET_ACCEPT);
+  accept.local = RecordBuilder::ipv4(10, 0, 0, 5, 22);
+  accept.remote = RecordBuilder::ipv4(198, 51, 100, 7, 51000);
+  p.push(RecordBuilder::net(connect), 1);
+  p.push(RecordBuilder::net(accept), 2);
+  CHECK_FALSE(p.sink.events[0].enrichment.opened_inbound.has_value());  // only closes ask
+
+  auto close_of = [&](const yg_net& opened) {
+    yg_net close = opened;
+    close.action = YG_NET_CLOSE;
+    close.hdr.flags = YG_HDR_OWNER_ONLY;
+    p.push(RecordBuilder::net(close), 3);
+    return p.sink.events.back().enrichment.opened_inbound;
+  };
+  CHECK(close_of(connect) == std::optional<bool>(false));
+  CHECK(close_of(accept) == std::optional<bool>(true));
+
+  yg_net unseen = RecordBuilder::net_fixed(12, YG_NET_CLOSE);
+  unseen.local = RecordBuilder::ipv4(10, 0, 0, 5, 40001);
+  CHECK_FALSE(close_of(unseen).has_value());
+
+  SECTION("a failed connect opened nothing") {
+    yg_net refused = RecordBuilder::net_fixed(13, YG_NET_CONNECT);
+    refused.local = RecordBuilder::ipv4(10, 0, 0, 5, 40002);
+    refused.error = 111;
+    p.push(RecordBuilder::net(refused), 4);
+    CHECK_FALSE(close_of(refused).has_value());
+  }
+}
+
+TEST_CASE("a DNS payload the parser rejects is still written, flagged", "[event_processor]") {
+  Pipeline p(nullptr);
+  p.push(RecordBuilder::dns(RecordBuilder::dns_fixed(6, YG_DNS_ANSWER, "not dns")), 1);
+  const auto& dns = std::get<DnsEvent>(only_event(p).body);
+  CHECK(dns.malformed);
+  CHECK_FALSE(dns.error.empty());
+  CHECK(dns.questions.empty());
+  CHECK(p.proc.stats().dns_malformed == 1);
+  CHECK(p.proc.stats().events_out == 1);
+}
+
+TEST_CASE("file paths joined lexically come out normalized", "[event_processor]") {
+  Pipeline p(nullptr);
+  yg_file_event f = RecordBuilder::file_event_fixed(7, YG_FOP_OPEN);
+  f.flags = YG_FOP_LEXICAL | YG_FOP_UNNORMALIZED | YG_FOP_WRITE;
+  p.push(RecordBuilder::file_event(f, {"/var/www/uploads/../../../etc/./cron.d/x", ""}), 1);
+  const auto& file = std::get<FileEvent>(only_event(p).body);
+  CHECK(file.path.value == "/etc/cron.d/x");
+  CHECK(file.path_as_given ==
+        std::optional<std::string>("/var/www/uploads/../../../etc/./cron.d/x"));
+}
+
+TEST_CASE("tamper targets are resolved to processes", "[event_processor]") {
+  constexpr uint32_t kInitPidNs = 0xeffffffc;
+  Pipeline p(nullptr);
+  const yg_task sshd = RecordBuilder::task(8);
+  p.push(exec_record(sshd, 10, RecordBuilder::file(8), "/usr/sbin/sshd"), 1);
+
+  yg_tamper t = RecordBuilder::tamper_fixed(9, YG_TAMPER_PTRACE);
+  t.task.pid_ns = kInitPidNs;
+  t.arg[0] = 16;  // PTRACE_ATTACH
+  t.arg[1] = sshd.tgid;
+  p.push(RecordBuilder::tamper(t, {}), 2);
+  const Enrichment& en = p.sink.events.back().enrichment;
+  REQUIRE(en.target.has_value());
+  CHECK(en.target->key == ProcessKey{sshd.tgid, sshd.start_ns});
+  CHECK(en.target->exe_path == "/usr/sbin/sshd");
+
+  SECTION("a pid from another pid namespace is not looked up") {
+    t.task.pid_ns = kInitPidNs + 1;
+    p.push(RecordBuilder::tamper(t, {}), 3);
+    const Enrichment& other = p.sink.events.back().enrichment;
+    REQUIRE(other.target.has_value());
+    CHECK_FALSE(other.target->key.valid());
+    CHECK(other.target->exe_path.empty());
+  }
+  SECTION("kill names its receiver by key, with the receiver's user") {
+    yg_tamper k = RecordBuilder::tamper_fixed(9, YG_TAMPER_KILL);
+    k.arg[0] = 9;
+    k.target_tgid = sshd.tgid;
+    k.target_start_ns = sshd.start_ns;
+    k.target_uid = 0;
+    p.push(RecordBuilder::tamper(k, {}), 3);
+    const Enrichment& kill = p.sink.events.back().enrichment;
+    REQUIRE(kill.target.has_value());
+    CHECK(kill.target->key == ProcessKey{sshd.tgid, sshd.start_ns});
+    CHECK(kill.target->exe_path == "/usr/sbin/sshd");
+    CHECK(kill.target->user_name == "user0");
+  }
+  SECTION("ops without a target have none") {
+    p.push(RecordBuilder::tamper(RecordBuilder::tamper_fixed(9, YG_TAMPER_UNSHARE), {}), 3);
+    CHECK_FALSE(p.sink.events.back().enrichment.target.has_value());
+  }
+}
+
 TEST_CASE("tick expires exited processes, once per expire_interval", "[event_processor]") {
   EventProcessorOptions options;
   options.expire_interval_ns = 1000;

@@ -7,12 +7,15 @@
 #include <fstream>
 
 #include "sensor/output/json_string.h"
+#include "tests/unit/json_test_support.h"
 
 namespace yagura {
 namespace {
 
-// Boot time 1000 s is 2026-11-22T06:01:02Z on the test's wall clock.
-constexpr uint64_t kBootAtWall = 1795327262'000'000'000ull - 1000'000'000'000ull;
+using testing::kBootAtWall;
+using testing::test_host;
+using testing::test_task;
+using testing::to_json;
 
 std::string escaped(std::string_view bytes) {
   std::string out;
@@ -24,38 +27,6 @@ std::string command_line(const std::vector<std::string>& argv) {
   std::string out;
   append_json_command_line(out, argv);
   return out;
-}
-
-HostIdentity test_host() {
-  HostIdentity host;
-  host.hostname = "web-01";
-  host.boot_id = "d088d297-26b6-4700-a751-6dc4102b7523";
-  host.kernel_release = "6.1.0-18-amd64";
-  host.tags = {{"role", "web"}, {"env", "prod"}};
-  return host;
-}
-
-std::string to_json(const Event& event, const HostIdentity& host = test_host()) {
-  JsonWriter writer(host, WallClock(kBootAtWall));
-  std::string out;
-  writer.append(event, out);
-  return out;
-}
-
-TaskInfo test_task() {
-  TaskInfo t;
-  t.key = {4242, 990'000'000'000};
-  t.tid = 4242;
-  t.parent = {4100, 500'000'000'000};
-  t.creds = {1000, 0, 0, 0, 1000, 1000, 1000, 1000, 0x1ffffffffff, 0x1ffffffffff};
-  t.loginuid = 1000;
-  t.sessionid = 3;
-  t.pid_ns = 4026531836;
-  t.mnt_ns = 4026531841;
-  t.cgroup_id = 7;
-  t.comm = "sudo";
-  t.tty = "pts0";
-  return t;
 }
 
 Event test_exec() {
@@ -169,7 +140,7 @@ TEST_CASE("command_line quotes what shell word splitting would change") {
 
 TEST_CASE("exec event: every field") {
   const std::string expected =
-      R"({"schema":1,"type":"exec","snapshot":false,"time":"2026-11-22T06:01:02.123456789Z",)"
+      R"({"schema":2,"type":"exec","snapshot":false,"time":"2026-11-22T06:01:02.123456789Z",)"
       R"("ktime_ns":1000123456789,)"
       R"("host":{"hostname":"web-01","boot_id":"d088d297-26b6-4700-a751-6dc4102b7523",)"
       R"("tags":{"env":"prod","role":"web"}},)"
@@ -281,7 +252,7 @@ TEST_CASE("exec event: optional parts") {
     e.args_unreadable = true;
     ev.enrichment = {};  // no lineage, or the parent would bring an "exe" of its own
     std::string json = to_json(ev);
-    CHECK_THAT(json, Catch::StartsWith(R"({"schema":1,"type":"exec","snapshot":true,"time":)"));
+    CHECK_THAT(json, Catch::StartsWith(R"({"schema":2,"type":"exec","snapshot":true,"time":)"));
     CHECK_THAT(json, !Catch::Contains(R"("exe")"));
     CHECK_THAT(json, !Catch::Contains(R"("exe_file")"));
     CHECK_THAT(json, Catch::Contains(R"("ns":{"pid":4026531836,"mnt":4026531841},)"
@@ -317,7 +288,7 @@ TEST_CASE("fork event: the child, and the forking parent") {
   Event ev;
   ev.ktime_ns = 1000'000'000'000;
   ev.body = ForkEvent{test_task()};
-  CHECK(to_json(ev) == R"({"schema":1,"type":"fork","time":"2026-11-22T06:01:02.000000000Z",)"
+  CHECK(to_json(ev) == R"({"schema":2,"type":"fork","time":"2026-11-22T06:01:02.000000000Z",)"
                        R"("ktime_ns":1000000000000,)" +
                            kHostJson + kTaskJson + "}");
 }
@@ -325,7 +296,7 @@ TEST_CASE("fork event: the child, and the forking parent") {
 TEST_CASE("exit event: code, signal and core") {
   Event ev;
   ev.ktime_ns = 1000'000'000'000;
-  const std::string head = R"({"schema":1,"type":"exit","time":"2026-11-22T06:01:02.000000000Z",)"
+  const std::string head = R"({"schema":2,"type":"exit","time":"2026-11-22T06:01:02.000000000Z",)"
                            R"("ktime_ns":1000000000000,)" +
                            kHostJson + kTaskJson;
 
@@ -358,7 +329,7 @@ TEST_CASE("cred event: syscall, old and new creds") {
   ev.ktime_ns = 1000'000'000'000;
   ev.body = c;
   CHECK(to_json(ev) ==
-        R"({"schema":1,"type":"cred","time":"2026-11-22T06:01:02.000000000Z",)"
+        R"({"schema":2,"type":"cred","time":"2026-11-22T06:01:02.000000000Z",)"
         R"("ktime_ns":1000000000000,)" +
             kHostJson + kTaskJson +
             R"(,"cred":{"syscall":"setresuid",)"
@@ -368,6 +339,18 @@ TEST_CASE("cred event: syscall, old and new creds") {
             R"("new":{"uid":1000,"euid":0,"suid":0,"fsuid":0,)"
             R"("gid":1000,"egid":1000,"sgid":1000,"fsgid":1000,)"
             R"("cap_effective":"0x000001ffffffffff","cap_permitted":"0x000001ffffffffff"}}})");
+}
+
+TEST_CASE("events other than exec carry the image the process table knows") {
+  Event ev;
+  ev.ktime_ns = 1000'000'000'000;
+  ev.body = ExitEvent{test_task(), 0};
+  ev.enrichment.image = ProcessImage{"/usr/bin/sudo", {"sudo", "-i"}, "/root"};
+  CHECK_THAT(to_json(ev), Catch::Contains(R"("ns":{"pid":4026531836,"mnt":4026531841},)"
+                                          R"("exe":"/usr/bin/sudo","args":["sudo","-i"],)"
+                                          R"("command_line":"sudo -i","cwd":"/root"},"parent":)"));
+  ev.enrichment.image->cwd.clear();
+  CHECK_THAT(to_json(ev), Catch::Contains(R"("command_line":"sudo -i"},"parent":)"));
 }
 
 TEST_CASE("a process without a known parent has no parent object") {

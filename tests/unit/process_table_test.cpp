@@ -120,7 +120,7 @@ TEST_CASE("fork, exec, exit in order", "[process_table]") {
   REQUIRE(entry->exe_path == "/bin/bash");  // inherited until exec
   REQUIRE(entry->argv == std::vector<std::string>{"-bash"});
   REQUIRE(entry->cwd == "/root");
-  REQUIRE(entry->creds == creds_of(1000));
+  REQUIRE(entry->task.creds == creds_of(1000));
   REQUIRE(entry->exec_count == 0);
 
   ExecEvent exec = exec_of(child, kBash, "/usr/bin/curl", {"curl", "x.example"}, "/tmp");
@@ -130,8 +130,8 @@ TEST_CASE("fork, exec, exit in order", "[process_table]") {
   REQUIRE(entry->exe_path == "/usr/bin/curl");
   REQUIRE(entry->argv == std::vector<std::string>{"curl", "x.example"});
   REQUIRE(entry->cwd == "/tmp");
-  REQUIRE(entry->comm == "curl");
-  REQUIRE(entry->creds == creds_of(0));
+  REQUIRE(entry->task.comm == "curl");
+  REQUIRE(entry->task.creds == creds_of(0));
   REQUIRE(entry->exec_count == 1);
   REQUIRE(entry->exec_ktime_ns == 3500);
   REQUIRE_FALSE(entry->exited);
@@ -274,15 +274,15 @@ TEST_CASE("creds follow cred events", "[process_table]") {
   ProcessTable table;
   seed_tree(table);
   table.on_cred(cred_of(kBash, kSshd, creds_of(0)));
-  REQUIRE(table.find(kBash)->creds == creds_of(0));
+  REQUIRE(table.find(kBash)->task.creds == creds_of(0));
   table.on_cred(cred_of(kBash, kSshd, creds_of(33)));
-  REQUIRE(table.find(kBash)->creds == creds_of(33));
+  REQUIRE(table.find(kBash)->task.creds == creds_of(33));
   REQUIRE(table.stats().cred_without_entry == 0);
 
   const ProcessKey unseen{777, 50};
   table.on_cred(cred_of(unseen, kInit, creds_of(1000)));
   REQUIRE(table.stats().cred_without_entry == 1);
-  REQUIRE(table.find(unseen)->creds == creds_of(1000));
+  REQUIRE(table.find(unseen)->task.creds == creds_of(1000));
   REQUIRE(table.find(unseen)->parent == kInit);
   REQUIRE(table.stats().creds == 3);
 }

@@ -6,7 +6,13 @@
 //   ExecStrings s;
 //   s[YG_EXEC_STR_EXE] = "/bin/ls";
 //   auto record = RecordBuilder::exec(x, s);  // std::vector<uint8_t>
+//
+//   yg_net n = RecordBuilder::net_fixed(1, YG_NET_CONNECT);
+//   n.remote = RecordBuilder::ipv4(93, 184, 216, 34, 443);
+//   auto connect = RecordBuilder::net(n);
 #pragma once
+
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <array>
@@ -22,6 +28,8 @@
 namespace yagura {
 
 using ExecStrings = std::array<std::string, YG_EXEC_STR_COUNT>;
+using FileStrings = std::array<std::string, YG_FILE_STR_COUNT>;
+using TamperStrings = std::array<std::string, YG_TAMPER_STR_COUNT>;
 
 // Builds records byte for byte as the BPF programs lay them out, so tests can
 // decode them as they are or corrupt them first. Every field gets a distinct
@@ -94,16 +102,91 @@ class RecordBuilder {
   }
 
   static std::vector<uint8_t> exec(yg_exec fixed, const ExecStrings& strings) {
-    fixed.hdr.type = YG_EV_EXEC;
-    size_t data_size = 0;
-    for (size_t i = 0; i < YG_EXEC_STR_COUNT; ++i) {
-      fixed.len[i] = static_cast<uint16_t>(strings[i].size());
-      data_size += strings[i].size();
-    }
-    fixed.hdr.size = static_cast<uint32_t>(sizeof(yg_exec) + data_size);
-    std::vector<uint8_t> out = to_bytes(fixed);
-    for (const auto& s : strings) out.insert(out.end(), s.begin(), s.end());
-    return out;
+    return with_strings(fixed, YG_EV_EXEC, strings);
+  }
+
+  static yg_sockaddr ipv4(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint16_t port) {
+    yg_sockaddr s = zeroed<yg_sockaddr>();
+    s.addr[0] = a;
+    s.addr[1] = b;
+    s.addr[2] = c;
+    s.addr[3] = d;
+    s.port = port;
+    return s;
+  }
+
+  static yg_sockaddr ipv6(const std::array<uint8_t, 16>& addr, uint16_t port) {
+    yg_sockaddr s = zeroed<yg_sockaddr>();
+    std::memcpy(s.addr, addr.data(), addr.size());
+    s.port = port;
+    return s;
+  }
+
+  // A TCP/IPv4 record of the given action, 10.0.0.5:40000 -> 93.184.216.34:443.
+  static yg_net net_fixed(uint32_t seed, uint32_t action) {
+    yg_net n = zeroed<yg_net>();
+    n.hdr.ktime_ns = 0x900000000ull + seed;
+    n.task = task(seed);
+    n.action = action;
+    n.family = AF_INET;
+    n.protocol = 6;  // IPPROTO_TCP
+    n.local = ipv4(10, 0, 0, 5, 40000);
+    n.remote = ipv4(93, 184, 216, 34, 443);
+    return n;
+  }
+
+  static std::vector<uint8_t> net(yg_net n) {
+    n.hdr = header(YG_EV_NET, sizeof(yg_net), n.hdr.ktime_ns, n.hdr.flags);
+    return to_bytes(n);
+  }
+
+  // A DNS message over IPv4 between 10.0.0.5:53000 and the resolver 10.0.0.1:53.
+  static yg_dns dns_fixed(uint32_t seed, uint32_t direction, std::string_view payload) {
+    yg_dns d = zeroed<yg_dns>();
+    d.hdr.ktime_ns = 0xa00000000ull + seed;
+    d.task = task(seed);
+    d.direction = direction;
+    d.family = AF_INET;
+    d.local = ipv4(10, 0, 0, 5, 53000);
+    d.remote = ipv4(10, 0, 0, 1, 53);
+    const size_t n = std::min(payload.size(), sizeof(d.payload));
+    std::memcpy(d.payload, payload.data(), n);
+    d.captured = static_cast<uint16_t>(n);
+    d.msg_len = static_cast<uint16_t>(payload.size());
+    return d;
+  }
+
+  static std::vector<uint8_t> dns(yg_dns d) {
+    d.hdr = header(YG_EV_DNS, sizeof(yg_dns), d.hdr.ktime_ns, d.hdr.flags);
+    return to_bytes(d);
+  }
+
+  static yg_file_event file_event_fixed(uint32_t seed, uint32_t op) {
+    yg_file_event f = zeroed<yg_file_event>();
+    f.hdr.ktime_ns = 0xb00000000ull + seed;
+    f.task = task(seed);
+    f.op = op;
+    f.uid = 0xffffffffu;
+    f.gid = 0xffffffffu;
+    f.fd = -1;
+    f.file = file(seed + 60);
+    return f;
+  }
+
+  static std::vector<uint8_t> file_event(yg_file_event fixed, const FileStrings& strings) {
+    return with_strings(fixed, YG_EV_FILE, strings);
+  }
+
+  static yg_tamper tamper_fixed(uint32_t seed, uint32_t op) {
+    yg_tamper t = zeroed<yg_tamper>();
+    t.hdr.ktime_ns = 0xc00000000ull + seed;
+    t.task = task(seed);
+    t.op = op;
+    return t;
+  }
+
+  static std::vector<uint8_t> tamper(yg_tamper fixed, const TamperStrings& strings) {
+    return with_strings(fixed, YG_EV_TAMPER, strings);
   }
 
   static std::vector<uint8_t> fork(const yg_task& child, uint64_t ktime_ns) {
@@ -177,12 +260,30 @@ class RecordBuilder {
     return value;
   }
 
-  static yg_header header(uint16_t type, size_t size, uint64_t ktime_ns) {
+  static yg_header header(uint16_t type, size_t size, uint64_t ktime_ns, uint16_t flags = 0) {
     yg_header h = zeroed<yg_header>();
     h.type = type;
+    h.flags = flags;
     h.size = static_cast<uint32_t>(size);
     h.ktime_ns = ktime_ns;
     return h;
+  }
+
+  // A variable-length record: the fixed part with its yg_strings set from
+  // the strings, then the strings back to back. Header flags are kept.
+  template <typename T, size_t N>
+  static std::vector<uint8_t> with_strings(T fixed, uint16_t type,
+                                           const std::array<std::string, N>& strings) {
+    static_assert(N <= YG_STR_MAX);
+    size_t data_size = 0;
+    for (size_t i = 0; i < N; ++i) {
+      fixed.str.len[i] = static_cast<uint16_t>(strings[i].size());
+      data_size += strings[i].size();
+    }
+    fixed.hdr = header(type, sizeof(T) + data_size, fixed.hdr.ktime_ns, fixed.hdr.flags);
+    std::vector<uint8_t> out = to_bytes(fixed);
+    for (const auto& s : strings) out.insert(out.end(), s.begin(), s.end());
+    return out;
   }
 
   template <typename T>

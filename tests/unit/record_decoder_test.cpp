@@ -67,7 +67,7 @@ ExecEvent decode_exec(const std::vector<uint8_t>& record) {
 std::vector<uint8_t> exec_with_args(const std::string& args, uint32_t argc, bool cut) {
   yg_exec x = RecordBuilder::exec_fixed(1);
   x.argc = argc;
-  if (cut) x.truncated = 1u << YG_EXEC_STR_ARGS;
+  if (cut) x.str.truncated = 1u << YG_EXEC_STR_ARGS;
   ExecStrings s;
   s[YG_EXEC_STR_EXE] = "/usr/bin/prog";
   s[YG_EXEC_STR_ARGS] = args;
@@ -158,7 +158,7 @@ TEST_CASE("exec record round-trips every field", "[decoder]") {
   x.argc = 3;
   x.flags = YG_EXEC_SCRIPT | YG_EXEC_ENV_SCANNED | YG_EXEC_ENV_SCAN_CUT | YG_EXEC_LD_PRELOAD |
             YG_EXEC_LD_LIBRARY_PATH;
-  x.truncated = (1u << YG_EXEC_STR_CWD) | (1u << YG_EXEC_STR_LD_PRELOAD);
+  x.str.truncated = (1u << YG_EXEC_STR_CWD) | (1u << YG_EXEC_STR_LD_PRELOAD);
   ExecStrings s;
   // Lengths from bpf_probe_read_*_str include the NUL; the decoder strips it.
   s[YG_EXEC_STR_EXE] = std::string("/usr/bin/python3.11\0", 20);
@@ -342,18 +342,35 @@ TEST_CASE("exec with empty args", "[decoder]") {
   }
 }
 
-TEST_CASE("an exec exactly at the size limit decodes", "[decoder]") {
+TEST_CASE("an exec whose strings fill the scratch area decodes", "[decoder]") {
   yg_exec x = RecordBuilder::exec_fixed(6);
   ExecStrings s;
   s[YG_EXEC_STR_EXE] = "/bin/x";
   s[YG_EXEC_STR_CWD] = std::string(0x7fff, 'c');
   s[YG_EXEC_STR_ARGS] = std::string(YG_SCRATCH_SIZE - 6 - 0x7fff, 'a');
   auto record = RecordBuilder::exec(x, s);
-  REQUIRE(record.size() == kMaxRecordSize);
+  REQUIRE(record.size() == sizeof(yg_exec) + YG_SCRATCH_SIZE);
   ExecEvent e = decode_exec(record);
   CHECK(e.cwd.value.size() == 0x7fff);
   REQUIRE(e.argv.size() == 1);
   CHECK(e.argv[0].size() == s[YG_EXEC_STR_ARGS].size());
+}
+
+TEST_CASE("the largest record, a file event at kMaxRecordSize, decodes", "[decoder]") {
+  // yg_file_event has the largest fixed part of the variable-length records.
+  static_assert(kMaxRecordSize == sizeof(yg_file_event) + YG_SCRATCH_SIZE);
+  yg_file_event f = RecordBuilder::file_event_fixed(6, YG_FOP_RENAME);
+  FileStrings s;
+  s[YG_FILE_STR_PATH] = "/" + std::string(0x7fff - 1, 'n');
+  s[YG_FILE_STR_PATH2] = "/" + std::string(YG_SCRATCH_SIZE - 0x7fff - 1, 'o');
+  auto record = RecordBuilder::file_event(f, s);
+  REQUIRE(record.size() == kMaxRecordSize);
+  RecordDecoder decoder;
+  auto event = decoder.decode(record);
+  REQUIRE(event.ok());
+  const auto& file = std::get<FileEvent>(event->body);
+  CHECK(file.path.value == s[YG_FILE_STR_PATH]);
+  CHECK(file.source_path.value == s[YG_FILE_STR_PATH2]);
 }
 
 // Each rejection returns an error naming its reason and moves exactly one
