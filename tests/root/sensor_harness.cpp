@@ -126,6 +126,23 @@ std::vector<Json> SensorProcess::stop() {
   return events;
 }
 
+std::string SensorProcess::stderr_text() const {
+  std::ifstream err(dir_ + "/stderr");
+  return std::string((std::istreambuf_iterator<char>(err)), std::istreambuf_iterator<char>());
+}
+
+void SensorProcess::reload(const std::string& expect) {
+  REQUIRE(pid_ > 0);
+  const size_t seen = stderr_text().size();
+  REQUIRE(kill(pid_, SIGHUP) == 0);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (stderr_text().find(expect, seen) == std::string::npos) {
+    INFO("waiting for '" << expect << "' after SIGHUP; stderr: " << stderr_text());
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
 RunResult run_program(const std::vector<std::string>& argv, const RunOptions& options) {
   RunResult r;
   r.pid = fork();
@@ -188,6 +205,49 @@ TempDir::TempDir() {
 }
 
 TempDir::~TempDir() { std::filesystem::remove_all(path_); }
+
+RunResult run_actor(const std::vector<std::string>& args, const RunOptions& options) {
+  std::vector<std::string> argv{YAGURA_ACTOR_BIN};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_program(argv, options);
+}
+
+int exit_code(const RunResult& run) {
+  return WIFEXITED(run.status) ? WEXITSTATUS(run.status) : -1;
+}
+
+std::vector<Json> find_where(const std::vector<Json>& events, const std::string& type, pid_t pid,
+                             const std::string& path, const Json& value) {
+  std::vector<Json> out;
+  const Json::json_pointer ptr(path);
+  for (const auto& e : find_all(events, type, pid))
+    if (e.contains(ptr) && e[ptr] == value) out.push_back(e);
+  return out;
+}
+
+std::string write_config(const TempDir& dir, const std::string& yaml) {
+  const std::string path = dir.path() + "/sensor.yaml";
+  std::ofstream(path) << yaml;
+  return path;
+}
+
+namespace {
+std::string g_skip_reason;
+}
+
+void skip_test(const std::string& reason) {
+  WARN("skipped: " << reason);
+  g_skip_reason = reason;
+}
+
+const std::string& skip_reason() { return g_skip_reason; }
+
+pid_t read_pid(const std::string& file) {
+  pid_t pid = 0;
+  std::ifstream(file) >> pid;
+  REQUIRE(pid > 0);
+  return pid;
+}
 
 std::string realpath_of(const std::string& path) {
   char buf[PATH_MAX];

@@ -28,6 +28,11 @@ class SensorProcess {
   // SIGTERM, wait, then parse every line written.
   std::vector<Json> stop();
 
+  pid_t pid() const { return pid_; }
+  // SIGHUP, then waits until stderr shows `expect` (the reload's outcome).
+  void reload(const std::string& expect);
+  std::string stderr_text() const;
+
  private:
   std::string dir_;
   pid_t pid_ = -1;
@@ -67,5 +72,26 @@ class TempDir {
 };
 
 std::string realpath_of(const std::string& path);
+
+// Runs the test actor (tests/actor/actor.cpp) with one action.
+RunResult run_actor(const std::vector<std::string>& args, const RunOptions& options = {});
+int exit_code(const RunResult& run);
+
+// Events of a type by a process whose field at `path` (a JSON pointer such
+// as "/network/action") equals `value`.
+std::vector<Json> find_where(const std::vector<Json>& events, const std::string& type, pid_t pid,
+                             const std::string& path, const Json& value);
+
+// A sensor configuration file in dir, for SensorProcess({"--config", path}).
+std::string write_config(const TempDir& dir, const std::string& yaml);
+
+// Marks the running test case as not runnable on this machine: the caller
+// returns right after. main() turns a clean run with a reason into ctest's
+// "skipped" (exit code 77), never a pass.
+void skip_test(const std::string& reason);
+const std::string& skip_reason();
+
+// The pid a test actor wrote to a file.
+pid_t read_pid(const std::string& file);
 
 }  // namespace yagura::test
