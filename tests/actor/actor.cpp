@@ -225,6 +225,16 @@ int run(const std::vector<std::string>& a) {
     waitpid(child, nullptr, 0);
     return 0;
   }
+  if (action == "proc-mem-write") {
+    // Writes into its own memory through /proc/self/mem, as injectors do
+    // to other processes.
+    static char target[] = "before";
+    int fd = open("/proc/self/mem", O_RDWR);
+    if (fd < 0) die("open /proc/self/mem");
+    if (pwrite(fd, "after!", 6, reinterpret_cast<off_t>(target)) != 6) die("pwrite");
+    close(fd);
+    return 0;
+  }
   if (action == "module-load") {
     // finit_module on a file that is not a module: the kernel refuses it.
     int fd = open(a.at(1).c_str(), O_RDONLY | O_CLOEXEC);

@@ -35,6 +35,17 @@ TEST_CASE("ptrace attach names tracer, tracee and request", "[root][tamper]") {
   CHECK(p["tamper"]["result"] == 0);
 }
 
+TEST_CASE("a write to /proc/PID/mem is reported", "[root][tamper]") {
+  SensorProcess sensor;
+  RunResult run = run_actor({"proc-mem-write"});
+  REQUIRE(exit_code(run) == 0);
+  auto events = sensor.stop();
+  Json m = one_tamper(events, run.pid, "proc_mem_write");
+  CHECK(m["tamper"]["path"] == "/proc/" + std::to_string(run.pid) + "/mem");
+  CHECK(m["tamper"]["target"]["pid"] == run.pid);
+  CHECK(m["tamper"]["success"] == true);
+}
+
 TEST_CASE("a module load the kernel refuses is still reported", "[root][tamper]") {
   if (!std::filesystem::exists("/proc/modules"))
     return skip_test("this kernel has no module support (CONFIG_MODULES off): no finit_module");
