@@ -232,6 +232,7 @@ enum yg_net_action {
 enum yg_net_flags {
 	YG_NET_LOOPBACK = 1 << 0,   /* remote (or bound) address is loopback */
 	YG_NET_UNIX_ABSTRACT = 1 << 1, /* unix_path is in the abstract namespace */
+	YG_NET_INBOUND = 1 << 2,    /* ACCEPT, or CLOSE of an accepted connection */
 };
 
 #define YG_UNIX_PATH_MAX 108

@@ -43,6 +43,8 @@ struct net_owner {
 struct net_tracked {
 	struct net_owner owner;
 	__u64 since_ns;   /* connect finished or accept returned */
+	__u32 flags;      /* YG_NET_INBOUND when accepted */
+	__u32 pad;
 };
 
 struct udp_dest {
@@ -128,7 +130,7 @@ static __always_inline struct yg_net *net__reserve(__u32 action, const struct ne
 	e->protocol = c->protocol;
 	e->local = c->local;
 	e->remote = c->remote;
-	e->flags = c->flags;
+	e->flags = c->flags | (action == YG_NET_ACCEPT ? YG_NET_INBOUND : 0);
 	return e;
 }
 
@@ -277,9 +279,9 @@ static __always_inline void tcp__tp_conn(struct net_conn *c,
 		c->flags = YG_NET_LOOPBACK;
 }
 
-static __always_inline void tcp__track(__u64 sk, const struct net_owner *o)
+static __always_inline void tcp__track(__u64 sk, const struct net_owner *o, __u32 flags)
 {
-	struct net_tracked t = {.owner = *o, .since_ns = bpf_ktime_get_boot_ns()};
+	struct net_tracked t = {.owner = *o, .since_ns = bpf_ktime_get_boot_ns(), .flags = flags};
 
 	if (bpf_map_update_elem(&yg_tcp_tracked, &sk, &t, BPF_ANY))
 		emit__count(YG_EV_NET, 1, YG_DROP_STASH_FULL);
@@ -334,7 +336,7 @@ static __always_inline void tcp__established(struct trace_event_raw_inet_sock_se
 	o.tid = t->tid;
 	o.start_ns = t->start_ns;
 	__builtin_memcpy(o.comm, t->comm, sizeof(o.comm));
-	tcp__track(sk, &o);
+	tcp__track(sk, &o, 0);
 	bpf_map_delete_elem(&yg_tcp_connecting, &sk);
 }
 
@@ -387,6 +389,7 @@ static __always_inline void tcp__closed(struct trace_event_raw_inet_sock_set_sta
 	e = net__reserve(YG_NET_CLOSE, &c);
 	if (e) {
 		e->hdr.flags = YG_HDR_OWNER_ONLY;
+		e->flags |= tr->flags;
 		net__owner_task(&e->task, &tr->owner);
 		e->duration_ns = bpf_ktime_get_boot_ns() - tr->since_ns;
 		e->bytes_sent = tcp__payload_sent(tp);
@@ -456,7 +459,7 @@ static __always_inline int net__accept(long fd)
 	}
 	net__owner_current(&o, task);
 	key = (__u64)sk;
-	tcp__track(key, &o);
+	tcp__track(key, &o, YG_NET_INBOUND);
 	/* A connection reset before accept() has passed TCP_CLOSE untracked
 	 * and would stay in the map. Checking after the insert leaves only
 	 * the instant between the tracepoint and the state store. */

@@ -194,9 +194,14 @@ struct NetEvent {
   uint64_t bytes_received = 0;  // close, TCP
   std::string unix_path;        // unix sockets; raw bytes
   bool unix_abstract = false;   // unix_path is in the abstract namespace
+  bool inbound = false;         // accept, and the close of an accepted connection
 
-  // connect and udp_send: this host started the exchange.
-  bool initiated() const { return action == NetAction::kConnect || action == NetAction::kUdpSend; }
+  // This host started the exchange: connect, udp_send, and the close of a
+  // connection it connected.
+  bool initiated() const {
+    return action == NetAction::kConnect || action == NetAction::kUdpSend ||
+           (action == NetAction::kClose && !inbound);
+  }
 };
 
 enum class DnsDirection : uint32_t { kQuery = 0, kAnswer = 1 };
@@ -344,9 +349,6 @@ struct Enrichment {
   bool task_completed = false;
   // Network connect/udp_send: names DNS answers gave for the remote address.
   std::vector<std::string> destination_domains;
-  // Network close: the connection was accepted (true) or connected (false),
-  // as the sensor saw it open; the close record does not say.
-  std::optional<bool> opened_inbound;
   std::optional<TargetProcess> target;  // tamper events with a target
 };
 

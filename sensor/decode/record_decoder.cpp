@@ -192,6 +192,7 @@ NetEvent to_net(const yg_net& n) {
   e.bytes_sent = n.bytes_sent;
   e.bytes_received = n.bytes_received;
   e.unix_abstract = (n.flags & YG_NET_UNIX_ABSTRACT) != 0;
+  e.inbound = (n.flags & YG_NET_INBOUND) != 0;
   if (n.family == AF_UNIX) {
     const auto path = std::span(reinterpret_cast<const uint8_t*>(n.unix_path), n.unix_path_len);
     // An abstract name is any bytes, NULs included; a file name ends at its NUL.

@@ -80,12 +80,10 @@ void write_endpoint(ObjectWriter& obj, std::string_view name, const SocketEndpoi
 }
 
 // Destination is always the receiving (server) side, source the other end.
-// A close is written like the connect or accept that opened it, when the
-// processor saw that; otherwise as the ends this host sees.
+// A close is written like the connect or accept that opened it.
 void write_ends(ObjectWriter& net, const NetEvent& e, const Enrichment& en) {
   NetAction opened = e.action;
-  if (e.action == NetAction::kClose && en.opened_inbound)
-    opened = *en.opened_inbound ? NetAction::kAccept : NetAction::kConnect;
+  if (e.action == NetAction::kClose) opened = e.inbound ? NetAction::kAccept : NetAction::kConnect;
   switch (opened) {
     case NetAction::kConnect:
     case NetAction::kUdpSend:
@@ -103,15 +101,9 @@ void write_ends(ObjectWriter& net, const NetEvent& e, const Enrichment& en) {
     case NetAction::kClose:
       break;
   }
+  // An action newer than this build: the ends as this host sees them.
   write_endpoint(net, "local", e.local);
   write_endpoint(net, "remote", e.remote);
-}
-
-// connect and udp_send; a close, after whatever opened it, when known.
-std::optional<bool> initiated(const NetEvent& e, const Enrichment& en) {
-  if (e.action != NetAction::kClose) return e.initiated();
-  if (en.opened_inbound) return !*en.opened_inbound;
-  return std::nullopt;
 }
 
 // ---- dns ----
@@ -324,7 +316,7 @@ void write_network(ObjectWriter& top, const NetEvent& e, const Enrichment& en) {
   net.name_or_number("action", net_action_name(e.action), static_cast<uint32_t>(e.action));
   net.name_or_number("transport", transport_name(e), static_cast<uint16_t>(e.transport));
   net.string("family", family_name(e.family));
-  if (const auto started = initiated(e, en)) net.boolean("initiated", *started);
+  net.boolean("initiated", e.initiated());
   if (e.family == NetFamily::kUnix) {
     ObjectWriter unix_socket(net.key("unix"));
     unix_socket.string("path", e.unix_path);

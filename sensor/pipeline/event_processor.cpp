@@ -38,8 +38,7 @@ EventProcessor::EventProcessor(RecordDecoder& decoder, ProcessTable& table, User
       hasher_(hasher),
       sink_(sink),
       options_(std::move(options)),
-      dns_names_(options_.dns_names_max_addresses),
-      opened_inbound_(options_.max_open_connections) {
+      dns_names_(options_.dns_names_max_addresses) {
   if (!options_.read_cmdline) options_.read_cmdline = read_proc_cmdline;
 }
 
@@ -122,7 +121,6 @@ void EventProcessor::enrich(Event& event) {
   if (auto* dns = std::get_if<DnsEvent>(&event.body)) parse_dns(*dns, event.ktime_ns);
   if (const auto* net = std::get_if<NetEvent>(&event.body)) {
     en.destination_domains = destination_domains(*net, event.ktime_ns);
-    en.opened_inbound = track_connection(*net);
   }
   if (const auto* tamper = std::get_if<TamperEvent>(&event.body)) en.target = target_of(*tamper);
 }
@@ -153,37 +151,6 @@ std::vector<std::string> EventProcessor::destination_domains(const NetEvent& net
   const IpAddress& ip = net.remote.ip;
   const size_t size = ip.family == IpAddress::Family::kIpv4 ? 4 : 16;
   return dns_names_.names_for(address_text(std::span(ip.bytes.data(), size)), ktime_ns);
-}
-
-size_t EventProcessor::ConnectionEndsHash::operator()(const ConnectionEnds& c) const {
-  size_t h = 0;
-  for (const SocketEndpoint* e : {&c.local, &c.remote}) {
-    for (uint8_t b : e->ip.bytes) h = h * 131 + b;
-    h = h * 131 + static_cast<size_t>(e->ip.family);
-    h = h * 65599 + e->port;
-  }
-  return h;
-}
-
-std::optional<bool> EventProcessor::track_connection(const NetEvent& net) {
-  if (net.transport != Transport::kTcp || net.family == NetFamily::kUnix) return std::nullopt;
-  const ConnectionEnds ends{net.local, net.remote};
-  switch (net.action) {
-    case NetAction::kConnect:
-      if (net.error == 0) opened_inbound_.put(ends, false);
-      break;
-    case NetAction::kAccept:
-      opened_inbound_.put(ends, true);
-      break;
-    case NetAction::kClose:
-      // Left in the map: the least recently used entries go first, and a
-      // new connection with the same ends replaces it when it opens.
-      if (const bool* inbound = opened_inbound_.find(ends)) return *inbound;
-      break;
-    default:
-      break;
-  }
-  return std::nullopt;
 }
 
 std::optional<TargetProcess> EventProcessor::target_of(const TamperEvent& tamper) {

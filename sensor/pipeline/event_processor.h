@@ -11,8 +11,7 @@
 // whose task holds only key, tid and comm, get the rest of it from the table
 // when it knows the process. DNS payloads are parsed here, once, into the
 // event; answers feed a DnsNames cache, which names the destination of
-// later outbound connections (connect, udp_send). A TCP close learns which
-// side opened the connection from the connect or accept seen before it.
+// later outbound connections (connect, udp_send).
 // Tamper events with a target process get its key and image.
 //
 // Hashes are computed by ExeHasher on its own thread. An exec whose hash is
@@ -36,7 +35,6 @@
 #include <vector>
 
 #include "common/event.h"
-#include "common/lru_map.h"
 #include "sensor/decode/record_decoder.h"
 #include "sensor/enrich/dns_names.h"
 #include "sensor/enrich/exe_hasher.h"
@@ -59,9 +57,6 @@ struct EventProcessorOptions {
   // readable from BPF): /proc/<pid>/cmdline by default.
   std::function<std::vector<std::string>(uint32_t tgid)> read_cmdline;
   size_t dns_names_max_addresses = 4096;
-  // TCP connections remembered from their connect or accept until their close:
-  // as many as the kernel tracks (yg_tcp_tracked in bpf/net.bpf.c).
-  size_t max_open_connections = 32768;
   // The watched-prefix test for file events whose names needed normalizing
   // (the kernel judged the raw text): those whose normalized names are not
   // watched are dropped and counted. Unset: all are kept.
@@ -99,16 +94,6 @@ class EventProcessor {
   const std::string& last_decode_error() const { return last_decode_error_; }
 
  private:
-  // A TCP connection by its two ends, as this host sees them.
-  struct ConnectionEnds {
-    SocketEndpoint local;
-    SocketEndpoint remote;
-    bool operator==(const ConnectionEnds&) const = default;
-  };
-  struct ConnectionEndsHash {
-    size_t operator()(const ConnectionEnds& c) const;
-  };
-
   struct Pending {
     Event event;
     uint64_t deadline_ns = 0;
@@ -121,7 +106,6 @@ class EventProcessor {
   void enrich(Event& event);
   void parse_dns(DnsEvent& dns, uint64_t ktime_ns);
   std::vector<std::string> destination_domains(const NetEvent& net, uint64_t ktime_ns);
-  std::optional<bool> track_connection(const NetEvent& net);
   std::optional<TargetProcess> target_of(const TamperEvent& tamper);
   void request_hash(Pending& pending, uint64_t now_ns);
   void release_ready(uint64_t now_ns);
@@ -134,7 +118,6 @@ class EventProcessor {
   EventSink& sink_;
   EventProcessorOptions options_;
   DnsNames dns_names_;
-  LruMap<ConnectionEnds, bool, ConnectionEndsHash> opened_inbound_;
   std::deque<Pending> pending_;  // references stay valid across push_back/pop_front
   std::unordered_map<uint64_t, Pending*> waiting_by_request_;
   uint64_t next_request_id_ = 1;

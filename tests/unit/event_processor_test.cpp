@@ -661,39 +661,6 @@ TEST_CASE("DNS answers are parsed and name later outbound connections", "[event_
   }
 }
 
-TEST_CASE("a TCP close learns which side opened the connection", "[event_processor]") {
-  Pipeline p(nullptr);
-  yg_net connect = RecordBuilder::net_fixed(10, YG_NET_CONNECT);
-  yg_net accept = RecordBuilder::net_fixed(11, YG_NET_ACCEPT);
-  accept.local = RecordBuilder::ipv4(10, 0, 0, 5, 22);
-  accept.remote = RecordBuilder::ipv4(198, 51, 100, 7, 51000);
-  p.push(RecordBuilder::net(connect), 1);
-  p.push(RecordBuilder::net(accept), 2);
-  CHECK_FALSE(p.sink.events[0].enrichment.opened_inbound.has_value());  // only closes ask
-
-  auto close_of = [&](const yg_net& opened) {
-    yg_net close = opened;
-    close.action = YG_NET_CLOSE;
-    close.hdr.flags = YG_HDR_OWNER_ONLY;
-    p.push(RecordBuilder::net(close), 3);
-    return p.sink.events.back().enrichment.opened_inbound;
-  };
-  CHECK(close_of(connect) == std::optional<bool>(false));
-  CHECK(close_of(accept) == std::optional<bool>(true));
-
-  yg_net unseen = RecordBuilder::net_fixed(12, YG_NET_CLOSE);
-  unseen.local = RecordBuilder::ipv4(10, 0, 0, 5, 40001);
-  CHECK_FALSE(close_of(unseen).has_value());
-
-  SECTION("a failed connect opened nothing") {
-    yg_net refused = RecordBuilder::net_fixed(13, YG_NET_CONNECT);
-    refused.local = RecordBuilder::ipv4(10, 0, 0, 5, 40002);
-    refused.error = 111;
-    p.push(RecordBuilder::net(refused), 4);
-    CHECK_FALSE(close_of(refused).has_value());
-  }
-}
-
 TEST_CASE("a DNS payload the parser rejects is still written, flagged", "[event_processor]") {
   Pipeline p(nullptr);
   p.push(RecordBuilder::dns(RecordBuilder::dns_fixed(6, YG_DNS_ANSWER, "not dns")), 1);

@@ -68,6 +68,8 @@ TEST_CASE("net record round-trips every field", "[decoder]") {
   CHECK(e.remote.port == 443);
   CHECK(e.loopback);
   CHECK_FALSE(e.unix_abstract);
+  CHECK_FALSE(e.inbound);
+  CHECK(e.initiated());  // the close of a connection this host connected
   CHECK(e.duration_ns == 1234);
   CHECK(e.bytes_sent == 5678);
   CHECK(e.bytes_received == 91011);
@@ -121,6 +123,12 @@ TEST_CASE("net unix paths: a file name ends at its NUL, an abstract name keeps e
     CHECK(e.unix_path == "/run/docker.sock");
     CHECK_FALSE(e.unix_abstract);
     CHECK(e.local.ip.family == IpAddress::Family::kNone);
+  }
+  SECTION("the close of an accepted connection is inbound") {
+    n.flags = YG_NET_INBOUND;
+    auto e = decode_as<NetEvent>(RecordBuilder::net(n));
+    CHECK(e.inbound);
+    CHECK_FALSE(e.unix_abstract);
   }
   SECTION("abstract name with an inner NUL") {
     std::memcpy(n.unix_path, "x\0y", 3);

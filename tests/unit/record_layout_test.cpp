@@ -53,7 +53,7 @@ TEST_CASE("schema version and constants match the pinned layout", "[layout]") {
 TEST_CASE("enum values of the activity records match the pinned numbering", "[layout]") {
   static_assert(YG_NET_CONNECT == 1 && YG_NET_ACCEPT == 2 && YG_NET_LISTEN == 3 &&
                 YG_NET_CLOSE == 4 && YG_NET_UDP_SEND == 5 && YG_NET_UDP_BIND == 6);
-  static_assert(YG_NET_LOOPBACK == 1 && YG_NET_UNIX_ABSTRACT == 2);
+  static_assert(YG_NET_LOOPBACK == 1 && YG_NET_UNIX_ABSTRACT == 2 && YG_NET_INBOUND == 4);
   static_assert(YG_UNIX_PATH_MAX == 108);
   static_assert(YG_DNS_MAX == 512);
   static_assert(YG_DNS_QUERY == 0 && YG_DNS_ANSWER == 1);
