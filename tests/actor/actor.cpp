@@ -225,6 +225,24 @@ int run(const std::vector<std::string>& a) {
     waitpid(child, nullptr, 0);
     return 0;
   }
+  if (action == "vm-writev") {
+    // vm-writev PID_FILE: writes into a child's memory with
+    // process_vm_writev (the child's copy of `target` is at the same address).
+    static char target[] = "before";
+    pid_t child = fork();
+    if (child == 0) {
+      pause();
+      _exit(0);
+    }
+    write_pid(a.at(1), child);
+    char data[] = "after!";
+    iovec local{data, 6};
+    iovec remote{target, 6};
+    if (process_vm_writev(child, &local, 1, &remote, 1, 0) != 6) die("process_vm_writev");
+    kill(child, SIGKILL);
+    waitpid(child, nullptr, 0);
+    return 0;
+  }
   if (action == "proc-mem-write") {
     // Writes into its own memory through /proc/self/mem, as injectors do
     // to other processes.

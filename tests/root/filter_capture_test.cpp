@@ -1,8 +1,11 @@
 // Root tests: the in-kernel filter, and changing it while the sensor runs.
 #include <arpa/inet.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <cstring>
 #include <fstream>
 
 #include "tests/root/sensor_harness.h"
@@ -66,6 +69,25 @@ TEST_CASE("loopback traffic can be left out in the kernel", "[root][filter]") {
   RunResult r = udp_probe();
   auto events = sensor.stop();
   CHECK(network_events(events, r.pid) == 0);
+}
+
+TEST_CASE("unix-domain sockets can be left out in the kernel", "[root][filter]") {
+  TempDir dir;
+  const std::string path = dir.path() + "/app.sock";
+  int srv = socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un un{};
+  un.sun_family = AF_UNIX;
+  std::strncpy(un.sun_path, path.c_str(), sizeof(un.sun_path) - 1);
+  REQUIRE(bind(srv, reinterpret_cast<sockaddr*>(&un), sizeof(un)) == 0);
+  REQUIRE(listen(srv, 4) == 0);
+  SensorProcess sensor({"--config", write_config(dir, "capture:\n  network: {unix: false}\n")});
+  RunResult unix_connect = run_actor({"unix-connect", path});
+  RunResult udp = udp_probe();
+  close(srv);
+  REQUIRE(exit_code(unix_connect) == 0);
+  auto events = sensor.stop();
+  CHECK(network_events(events, unix_connect.pid) == 0);
+  CHECK(network_events(events, udp.pid) == 1);  // other network events still flow
 }
 
 TEST_CASE("the filter changes on SIGHUP without a restart, and a bad file changes nothing",

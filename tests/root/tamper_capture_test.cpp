@@ -35,6 +35,19 @@ TEST_CASE("ptrace attach names tracer, tracee and request", "[root][tamper]") {
   CHECK(p["tamper"]["result"] == 0);
 }
 
+TEST_CASE("process_vm_writev into another process is reported", "[root][tamper]") {
+  TempDir dir;
+  SensorProcess sensor;
+  RunResult run = run_actor({"vm-writev", dir.path() + "/child"});
+  REQUIRE(exit_code(run) == 0);
+  const pid_t child = read_pid(dir.path() + "/child");
+  auto events = sensor.stop();
+  Json w = one_tamper(events, run.pid, "process_vm_writev");
+  CHECK(w["tamper"]["target"]["pid"] == child);
+  CHECK(w["tamper"]["result"] == 6);
+  CHECK(w["tamper"]["success"] == true);
+}
+
 TEST_CASE("a write to /proc/PID/mem is reported", "[root][tamper]") {
   SensorProcess sensor;
   RunResult run = run_actor({"proc-mem-write"});
