@@ -13,6 +13,20 @@
 namespace yagura::json {
 namespace {
 
+// Tamper flags are always an array of names, whatever the action, so that
+// `tamper.flags` has one type.
+std::vector<std::string> split_flags(const std::string& joined) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < joined.size()) {
+    size_t bar = joined.find('|', start);
+    if (bar == std::string::npos) bar = joined.size();
+    out.push_back(joined.substr(start, bar - start));
+    start = bar + 1;
+  }
+  return out;
+}
+
 // ---- network ----
 
 const char* net_action_name(NetAction a) {
@@ -263,7 +277,7 @@ std::array<const char*, 3> write_tamper_op(ObjectWriter& t, const TamperEvent& e
       }
       t.string("params", s[1].value);
       t.string_unless_empty("name", s[2].value);
-      if (finit) t.number("flags", e.args[2]);
+      if (finit) t.number("init_flags", e.args[2]);
       return {"path", "params", "name"};
     }
     case TamperOp::kBpfLoad:
@@ -273,14 +287,14 @@ std::array<const char*, 3> write_tamper_op(ObjectWriter& t, const TamperEvent& e
       return {"name"};
     case TamperOp::kMount:
       t.string("source", s[0].value);
-      t.string("target", s[1].value);
+      t.string("mount_point", s[1].value);
       t.string("fs_type", s[2].value);
-      t.string("flags", mount_flags_string(e.args[0]));
-      return {"source", "target", "fs_type"};
+      t.strings("flags", split_flags(mount_flags_string(e.args[0])));
+      return {"source", "mount_point", "fs_type"};
     case TamperOp::kUmount:
-      t.string("target", s[0].value);
-      t.string("flags", umount_flags_string(e.args[0]));
-      return {"target"};
+      t.string("mount_point", s[0].value);
+      t.strings("flags", split_flags(umount_flags_string(e.args[0])));
+      return {"mount_point"};
     case TamperOp::kUnshare:
       t.strings("flags", namespace_flags(e.args[0]));
       return {};

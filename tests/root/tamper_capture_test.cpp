@@ -124,11 +124,11 @@ TEST_CASE("BPF program loads, mounts, namespaces and renames are reported", "[ro
   CHECK(b["tamper"]["success"] == true);
 
   Json m = one_tamper(events, mnt.pid, "mount");
-  CHECK(m["tamper"]["target"] == dir.path());
+  CHECK(m["tamper"]["mount_point"] == dir.path());
   CHECK(m["tamper"]["fs_type"] == "tmpfs");
   CHECK(m["tamper"]["source"] == "yg-test");
   Json u = one_tamper(events, mnt.pid, "umount");
-  CHECK(u["tamper"]["target"] == dir.path());
+  CHECK(u["tamper"]["mount_point"] == dir.path());
 
   Json s = one_tamper(events, ns.pid, "unshare");
   CHECK(s["tamper"]["flags"] == Json::array({"CLONE_NEWNET"}));

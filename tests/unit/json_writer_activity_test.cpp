@@ -459,7 +459,7 @@ TEST_CASE("tamper event: each action's fields", "[json]") {
     t.strings = {CapturedString{"/tmp/rootkit.ko", false}, CapturedString{"debug=1", false},
                  CapturedString{"rootkit", false}};
     check_same(fields(t), Json::parse(R"({"syscall":"finit_module","path":"/tmp/rootkit.ko",)"
-                                      R"("fd":3,"params":"debug=1","name":"rootkit","flags":0})"));
+                                      R"("fd":3,"params":"debug=1","name":"rootkit","init_flags":0})"));
   }
   SECTION("module_load by init_module, params cut") {
     TamperEvent t = tamper_event(TamperOp::kModuleLoad);
@@ -482,12 +482,12 @@ TEST_CASE("tamper event: each action's fields", "[json]") {
     t.args = {0x1000 | 0x4000, 0, 0};  // MS_BIND | MS_REC
     t.strings = {CapturedString{"/", false}, CapturedString{"/mnt/host", false},
                  CapturedString{"", false}};
-    check_same(fields(t), Json::parse(R"({"source":"/","target":"/mnt/host","fs_type":"",)"
-                                      R"("flags":"MS_BIND|MS_REC"})"));
+    check_same(fields(t), Json::parse(R"({"source":"/","mount_point":"/mnt/host","fs_type":"",)"
+                                      R"("flags":["MS_BIND","MS_REC"]})"));
     t.op = TamperOp::kUmount;
     t.args = {2, 0, 0};
     t.strings[0] = {"/mnt/host", false};
-    check_same(fields(t), Json::parse(R"({"target":"/mnt/host","flags":"MNT_DETACH"})"));
+    check_same(fields(t), Json::parse(R"({"mount_point":"/mnt/host","flags":["MNT_DETACH"]})"));
   }
   SECTION("unshare and setns") {
     TamperEvent t = tamper_event(TamperOp::kUnshare);
