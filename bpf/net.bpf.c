@@ -663,15 +663,32 @@ static __always_inline struct yg_dns *dns__reserve(struct __sk_buff *skb, const 
 	return e;
 }
 
+static __always_inline void udp__dest_key(struct udp_dest *key, const struct udp_pkt *p,
+					  __u64 cookie)
+{
+	key->cookie = cookie;
+	key->port = p->dst.port;
+	key->family = p->family;
+	__builtin_memcpy(key->addr, p->dst.addr, sizeof(key->addr));
+}
+
+static __always_inline int udp__seen(const struct udp_pkt *p, __u64 cookie)
+{
+	struct udp_dest key = {};
+
+	udp__dest_key(&key, p, cookie);
+	return bpf_map_lookup_elem(&yg_udp_seen, &key) != 0;
+}
+
 static __always_inline void udp__first_send(const struct udp_pkt *p, __u64 cookie,
 					    struct task_struct *task)
 {
-	struct udp_dest key = {.cookie = cookie, .port = p->dst.port, .family = p->family};
+	struct udp_dest key = {};
 	struct net_conn c = {.family = p->family, .protocol = IPPROTO_UDP};
 	struct yg_net *e;
 	__u8 one = 1;
 
-	__builtin_memcpy(key.addr, p->dst.addr, sizeof(key.addr));
+	udp__dest_key(&key, p, cookie);
 	/* Lookup first: an LRU update takes a free node even when the key
 	 * exists. NOEXIST settles a race between CPUs. */
 	if (bpf_map_lookup_elem(&yg_udp_seen, &key) ||
@@ -722,6 +739,11 @@ int yg_udp_egress(struct __sk_buff *skb)
 	tgid = BPF_CORE_READ(task, tgid);
 	if (!tgid || tgid == yg_cfg.self_tgid)
 		return 1;
+	/* Most datagrams go where their socket has sent before: one lookup
+	 * settles them, ahead of the filter's lookups. */
+	cookie = bpf_get_socket_cookie(skb);
+	if (p.dst.port != DNS_PORT && udp__seen(&p, cookie))
+		return 1;
 	if (filter__pass(&f, YG_EV_NET, task)) {
 		net = 1;
 		dns = p.dst.port == DNS_PORT && (f.cfg->enabled_types & (1u << YG_EV_DNS));
@@ -733,7 +755,6 @@ int yg_udp_egress(struct __sk_buff *skb)
 	}
 	if ((f.cfg->flags & YG_FILTER_SKIP_LOOPBACK) && net__loopback(p.family, p.dst.addr))
 		return 1;
-	cookie = bpf_get_socket_cookie(skb);
 	if (net)
 		udp__first_send(&p, cookie, task);
 	if (dns)
