@@ -1,11 +1,9 @@
 // Root tests: the in-kernel filter, and changing it while the sensor runs.
 #include <arpa/inet.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
-#include <cstring>
 #include <fstream>
 
 #include "tests/root/sensor_harness.h"
@@ -74,11 +72,7 @@ TEST_CASE("loopback traffic can be left out in the kernel", "[root][filter]") {
 TEST_CASE("unix-domain sockets can be left out in the kernel", "[root][filter]") {
   TempDir dir;
   const std::string path = dir.path() + "/app.sock";
-  int srv = socket(AF_UNIX, SOCK_STREAM, 0);
-  sockaddr_un un{};
-  un.sun_family = AF_UNIX;
-  std::strncpy(un.sun_path, path.c_str(), sizeof(un.sun_path) - 1);
-  REQUIRE(bind(srv, reinterpret_cast<sockaddr*>(&un), sizeof(un)) == 0);
+  int srv = bound_unix_socket(path);
   REQUIRE(listen(srv, 4) == 0);
   SensorProcess sensor({"--config", write_config(dir, "capture:\n  network: {unix: false}\n")});
   RunResult unix_connect = run_actor({"unix-connect", path});

@@ -4,7 +4,6 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -320,11 +319,7 @@ TEST_CASE("a DNS query, its answer, and the connect joined to the name", "[root]
 TEST_CASE("unix-domain listen, connect and accept", "[root][network]") {
   TempDir dir;
   const std::string path = dir.path() + "/app.sock";
-  int srv = socket(AF_UNIX, SOCK_STREAM, 0);
-  sockaddr_un un{};
-  un.sun_family = AF_UNIX;
-  std::strncpy(un.sun_path, path.c_str(), sizeof(un.sun_path) - 1);
-  REQUIRE(bind(srv, reinterpret_cast<sockaddr*>(&un), sizeof(un)) == 0);
+  int srv = bound_unix_socket(path);
 
   SensorProcess sensor;
   REQUIRE(listen(srv, 4) == 0);

@@ -4,11 +4,14 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -241,6 +244,17 @@ void skip_test(const std::string& reason) {
 }
 
 const std::string& skip_reason() { return g_skip_reason; }
+
+int bound_unix_socket(const std::string& path) {
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_un un{};
+  un.sun_family = AF_UNIX;
+  REQUIRE(path.size() < sizeof(un.sun_path));
+  std::memcpy(un.sun_path, path.data(), path.size());
+  REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&un), sizeof(un)) == 0);
+  return fd;
+}
 
 pid_t read_pid(const std::string& file) {
   pid_t pid = 0;

@@ -91,6 +91,9 @@ std::string write_config(const TempDir& dir, const std::string& yaml);
 void skip_test(const std::string& reason);
 const std::string& skip_reason();
 
+// A unix stream socket bound to path, not yet listening.
+int bound_unix_socket(const std::string& path);
+
 // The pid a test actor wrote to a file.
 pid_t read_pid(const std::string& file);
 
