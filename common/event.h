@@ -7,6 +7,7 @@
 #include <compare>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
@@ -352,6 +353,22 @@ struct Enrichment {
   std::optional<TargetProcess> target;  // tamper events with a target
 };
 
+// An alert rule of the policy, as the events it fired on carry it. Shared
+// with the compiled policy, so an event in a queue keeps it across a reload.
+struct AlertRule {
+  std::string id;
+  std::string title;
+  std::string severity;             // low, medium, high, critical
+  std::vector<std::string> attack;  // ATT&CK technique ids, "T1059.004"
+  std::vector<std::string> tags;
+};
+
+// What the policy decided about an event that it kept.
+struct PolicyVerdict {
+  uint64_t policy_version = 0;  // 0: no policy judged the event
+  std::vector<std::shared_ptr<const AlertRule>> alerts;
+};
+
 struct Event {
   uint64_t ktime_ns = 0;  // CLOCK_BOOTTIME
   // An exec-shaped description of a process that already ran when the
@@ -363,6 +380,7 @@ struct Event {
   bool owner_only = false;
   EventBody body;
   Enrichment enrichment;
+  PolicyVerdict verdict;
 
   const TaskInfo& task() const;
   TaskInfo& task();
