@@ -1,0 +1,55 @@
+#include "sensor/control/file_watch.h"
+
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+using namespace yagura;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct TempDir {
+  TempDir() {
+    char tmpl[] = "/tmp/yagura-watch-XXXXXX";
+    path = mkdtemp(tmpl);
+  }
+  ~TempDir() { fs::remove_all(path); }
+  std::string path;
+};
+
+void write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+
+}  // namespace
+
+TEST_CASE("file watch sees writes, atomic replaces and creation of its files", "[control]") {
+  TempDir dir;
+  const std::string policy = dir.path + "/policy.yaml";
+  const std::string sig = policy + ".sig";
+  write(policy, "v1");
+  auto watch = FileWatch::open({policy, sig});
+  REQUIRE(watch);
+  CHECK_FALSE(watch->changed());
+
+  write(policy, "v2");
+  CHECK(watch->changed());
+  CHECK_FALSE(watch->changed());  // drained
+
+  write(dir.path + "/next.tmp", "v3");
+  CHECK_FALSE(watch->changed());  // another file in the directory
+  fs::rename(dir.path + "/next.tmp", policy);
+  CHECK(watch->changed());
+
+  write(sig, "signature");  // did not exist when the watch began
+  CHECK(watch->changed());
+
+  fs::remove(policy);
+  CHECK(watch->changed());
+}
+
+TEST_CASE("file watch refuses a directory that does not exist", "[control]") {
+  auto watch = FileWatch::open({"/nonexistent-yagura-dir/policy.yaml"});
+  REQUIRE_FALSE(watch);
+  CHECK(watch.error().message.find("/nonexistent-yagura-dir") != std::string::npos);
+}
