@@ -1,180 +1,43 @@
 #include "sensor/output/json_activity.h"
 
-#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <array>
-#include <cerrno>
-#include <optional>
 
 #include "sensor/decode/dns_message.h"
+#include "sensor/output/json_values.h"
 #include "sensor/output/kernel_names.h"
 
 namespace yagura::json {
 namespace {
 
-// Tamper flags are always an array of names, whatever the action, so that
-// `tamper.flags` has one type.
-std::vector<std::string> split_flags(const std::string& joined) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start < joined.size()) {
-    size_t bar = joined.find('|', start);
-    if (bar == std::string::npos) bar = joined.size();
-    out.push_back(joined.substr(start, bar - start));
-    start = bar + 1;
-  }
-  return out;
-}
-
 // ---- network ----
 
-const char* net_action_name(NetAction a) {
-  switch (a) {
-    case NetAction::kConnect:
-      return "connect";
-    case NetAction::kAccept:
-      return "accept";
-    case NetAction::kListen:
-      return "listen";
-    case NetAction::kClose:
-      return "close";
-    case NetAction::kUdpSend:
-      return "udp_send";
-    case NetAction::kUdpBind:
-      return "udp_bind";
-  }
-  return nullptr;
-}
-
-const char* transport_name(const NetEvent& e) {
-  if (e.family == NetFamily::kUnix) return "unix";
-  switch (e.transport) {
-    case Transport::kTcp:
-      return "tcp";
-    case Transport::kUdp:
-      return "udp";
-    case Transport::kNone:
-      break;
-  }
-  return nullptr;
-}
-
-const char* family_name(NetFamily f) {
-  switch (f) {
-    case NetFamily::kIpv4:
-      return "ipv4";
-    case NetFamily::kIpv6:
-      return "ipv6";
-    case NetFamily::kUnix:
-      return "unix";
-  }
-  return nullptr;  // the decoder lets no other family through
-}
-
-const char* connect_result(int32_t error) {
-  switch (error) {
-    case 0:
-      return "established";
-    case ECONNREFUSED:
-      return "refused";
-    case ETIMEDOUT:
-      return "timed_out";
-    default:
-      return "failed";
-  }
-}
-
 void write_endpoint(ObjectWriter& obj, std::string_view name, const SocketEndpoint& ep,
-                    const std::vector<std::string>& domains = {}) {
+                    const std::vector<std::string>* domains = nullptr) {
   ObjectWriter o(obj.key(name));
   o.string("ip", ep.ip.to_string());
   o.number("port", ep.port);
-  if (!domains.empty()) o.strings("domain", domains);
+  if (domains && !domains->empty()) o.strings("domain", *domains);
 }
 
-// Destination is always the receiving (server) side, source the other end.
-// A close is written like the connect or accept that opened it.
 void write_ends(ObjectWriter& net, const NetEvent& e, const Enrichment& en) {
-  NetAction opened = e.action;
-  if (e.action == NetAction::kClose) opened = e.inbound ? NetAction::kAccept : NetAction::kConnect;
-  switch (opened) {
-    case NetAction::kConnect:
-    case NetAction::kUdpSend:
-      write_endpoint(net, "source", e.local);
-      write_endpoint(net, "destination", e.remote, en.destination_domains);
-      return;
-    case NetAction::kAccept:
-      write_endpoint(net, "source", e.remote);
-      write_endpoint(net, "destination", e.local);
-      return;
-    case NetAction::kListen:
-    case NetAction::kUdpBind:
-      write_endpoint(net, "destination", e.local);
-      return;
-    case NetAction::kClose:
-      break;
+  const NetEnds ends = net_ends(e);
+  if (ends.source) write_endpoint(net, "source", *ends.source);
+  if (ends.destination) {
+    write_endpoint(net, "destination", *ends.destination,
+                   ends.destination_domains ? &en.destination_domains : nullptr);
   }
-  // An action newer than this build: the ends as this host sees them.
-  write_endpoint(net, "local", e.local);
-  write_endpoint(net, "remote", e.remote);
-}
-
-// ---- dns ----
-
-const char* dns_direction_name(DnsDirection d) {
-  switch (d) {
-    case DnsDirection::kQuery:
-      return "query";
-    case DnsDirection::kAnswer:
-      return "answer";
-  }
-  return nullptr;
+  if (ends.local) write_endpoint(net, "local", *ends.local);
+  if (ends.remote) write_endpoint(net, "remote", *ends.remote);
 }
 
 // ---- file ----
 
-const char* file_action_name(FileOp op) {
-  switch (op) {
-    case FileOp::kOpen:
-      return "open";
-    case FileOp::kUnlink:
-      return "unlink";
-    case FileOp::kRename:
-      return "rename";
-    case FileOp::kChmod:
-      return "chmod";
-    case FileOp::kChown:
-      return "chown";
-    case FileOp::kLink:
-      return "link";
-    case FileOp::kSymlink:
-      return "symlink";
-    case FileOp::kTruncate:
-      return "truncate";
-    case FileOp::kMemfdCreate:
-      return "memfd_create";
-    case FileOp::kMkdir:
-      return "mkdir";
-    case FileOp::kRmdir:
-      return "rmdir";
-  }
-  return nullptr;
-}
-
-bool creates(uint32_t open_flags) {
-  return (open_flags & O_CREAT) || (open_flags & O_TMPFILE) == O_TMPFILE;
-}
-
 void write_open(ObjectWriter& file, const FileEvent& e) {
-  std::vector<std::string> access;
-  if (e.read) access.emplace_back("read");
-  if (e.write) access.emplace_back("write");
-  if (e.created) access.emplace_back("create");
-  if (e.truncated_on_open) access.emplace_back("truncate");
-  file.strings("access", access);
+  file.strings("access", open_access(e));
   file.string("open_flags", open_flags_string(e.flags));
-  if (creates(e.flags)) file.mode("mode", e.mode);
+  if (open_creates(e.flags)) file.mode("mode", e.mode);
   file.signed_number("fd", e.fd);
   file.boolean("watched_read", e.watched_read);
 }
@@ -192,39 +55,11 @@ void write_inode(ObjectWriter& file, const FileInfo& f) {
 
 // ---- tamper ----
 
-const char* tamper_action_name(TamperOp op) {
-  switch (op) {
-    case TamperOp::kPtrace:
-      return "ptrace";
-    case TamperOp::kVmWritev:
-      return "process_vm_writev";
-    case TamperOp::kProcMem:
-      return "proc_mem_write";
-    case TamperOp::kModuleLoad:
-      return "module_load";
-    case TamperOp::kBpfLoad:
-      return "bpf_prog_load";
-    case TamperOp::kMount:
-      return "mount";
-    case TamperOp::kUmount:
-      return "umount";
-    case TamperOp::kUnshare:
-      return "unshare";
-    case TamperOp::kSetns:
-      return "setns";
-    case TamperOp::kPrctlName:
-      return "prctl_set_name";
-    case TamperOp::kKill:
-      return "kill";
-  }
-  return nullptr;
-}
-
 // The process acted on: its pid from the record, its key and image from the
 // process table when it knows a live process with that pid.
-void write_target(ObjectWriter& obj, uint32_t pid, const Enrichment& en) {
+void write_target(ObjectWriter& obj, const TamperEvent& e, const Enrichment& en) {
   ObjectWriter target(obj.key("target"));
-  target.number("pid", pid);
+  target.number("pid", e.target_pid());
   if (!en.target) return;
   if (en.target->key.valid()) target.process_key("key", en.target->key);
   target.string_unless_empty("exe", en.target->exe_path);
@@ -239,7 +74,7 @@ void write_kill(ObjectWriter& t, const TamperEvent& e, const Enrichment& en) {
   t.number("signal_number", static_cast<uint64_t>(sig));
   t.signed_number("si_code", as_int(e.args[1]));
   ObjectWriter target(t.key("target"));
-  target.number("pid", e.kill_target.tgid);
+  target.number("pid", e.target_pid());
   target.process_key("key", e.kill_target);
   target.number("uid", e.kill_target_uid);
   if (en.target) {
@@ -256,19 +91,19 @@ std::array<const char*, 3> write_tamper_op(ObjectWriter& t, const TamperEvent& e
   switch (e.op) {
     case TamperOp::kPtrace:
       t.name_or_number("request", ptrace_request_name(e.args[0]), e.args[0]);
-      write_target(t, static_cast<uint32_t>(e.args[1]), en);
+      write_target(t, e, en);
       t.hex64("addr", e.args[2]);
       return {};
     case TamperOp::kVmWritev:
-      write_target(t, static_cast<uint32_t>(e.args[0]), en);
+      write_target(t, e, en);
       return {};
     case TamperOp::kProcMem:
       t.string("path", s[0].value);
-      write_target(t, static_cast<uint32_t>(e.args[0]), en);
+      write_target(t, e, en);
       return {"path"};
     case TamperOp::kModuleLoad: {
-      const bool finit = e.args[0] != 0;
-      t.string("syscall", finit ? "finit_module" : "init_module");
+      const bool finit = module_load_from_file(e);
+      t.string("syscall", module_load_syscall(e));
       if (finit) {
         t.string("path", s[0].value);
         t.signed_number("fd", as_int(e.args[1]));
@@ -289,17 +124,17 @@ std::array<const char*, 3> write_tamper_op(ObjectWriter& t, const TamperEvent& e
       t.string("source", s[0].value);
       t.string("mount_point", s[1].value);
       t.string("fs_type", s[2].value);
-      t.strings("flags", split_flags(mount_flags_string(e.args[0])));
+      t.strings("flags", *tamper_flags(e));
       return {"source", "mount_point", "fs_type"};
     case TamperOp::kUmount:
       t.string("mount_point", s[0].value);
-      t.strings("flags", split_flags(umount_flags_string(e.args[0])));
+      t.strings("flags", *tamper_flags(e));
       return {"mount_point"};
     case TamperOp::kUnshare:
-      t.strings("flags", namespace_flags(e.args[0]));
+      t.strings("flags", *tamper_flags(e));
       return {};
     case TamperOp::kSetns:
-      t.strings("flags", namespace_flags(e.args[1]));
+      t.strings("flags", *tamper_flags(e));
       t.signed_number("fd", as_int(e.args[0]));
       return {};
     case TamperOp::kPrctlName:
@@ -341,10 +176,7 @@ void write_network(ObjectWriter& top, const NetEvent& e, const Enrichment& en) {
   }
   if (e.action == NetAction::kConnect) {
     net.string("result", connect_result(e.error));
-    if (e.error != 0) {
-      const char* name = errno_name(e.error);
-      net.string("error", name ? name : std::to_string(e.error));
-    }
+    if (e.error != 0) net.string("error", connect_error(e.error));
   }
   if (e.action == NetAction::kClose) {
     net.number("duration_ns", e.duration_ns);

@@ -14,7 +14,6 @@
 
 #include <charconv>
 #include <cstdint>
-#include <cstdio>
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -24,6 +23,7 @@
 #include "common/event.h"
 #include "common/host.h"
 #include "sensor/output/json_string.h"
+#include "sensor/output/json_values.h"
 
 namespace yagura::json {
 
@@ -111,16 +111,15 @@ class ObjectWriter {
   void process_key(std::string_view name, const ProcessKey& k) {
     std::string& out = key(name);
     out += '"';
-    append_uint(out, k.tgid);
-    out += ':';
-    append_uint(out, k.start_ns);
+    append_process_key(out, k);
     out += '"';
   }
   // Type and permission bits, 7 octal digits: "0104755".
   void mode(std::string_view name, uint32_t mode) {
-    char buf[16];
-    int n = std::snprintf(buf, sizeof(buf), "\"%07o\"", mode);
-    key(name).append(buf, static_cast<size_t>(n));
+    std::string& out = key(name);
+    out += '"';
+    append_mode(out, mode);
+    out += '"';
   }
   // A kernel dev_t (major << 20 | minor, not the userspace encoding) as
   // "MAJOR:MINOR".

@@ -5,9 +5,11 @@
 #include <string_view>
 #include <variant>
 
+#include "sensor/output/command_line.h"
 #include "sensor/output/json_activity.h"
 #include "sensor/output/json_object.h"
 #include "sensor/output/json_string.h"
+#include "sensor/output/json_values.h"
 #include "sensor/output/kernel_names.h"
 
 namespace yagura {
@@ -54,7 +56,7 @@ void write_task(ObjectWriter& obj, const Event& event, const WallClock& clock,
   obj.string("comm", t.comm);
   if (std::holds_alternative<NetEvent>(event.body) || std::holds_alternative<DnsEvent>(event.body))
     obj.boolean("owner_only", event.owner_only);
-  if (event.owner_only && !en.task_completed) return;
+  if (!json::task_ids_known(event)) return;
   write_creds(obj, t.creds);
   obj.string_unless_empty("user", en.user_name);
   obj.string_unless_empty("euser", en.euser_name);
@@ -149,12 +151,12 @@ void write_exec(ObjectWriter& obj, const ExecEvent& e, const Enrichment& en) {
             {"env.LD_LIBRARY_PATH", e.ld_library_path ? &*e.ld_library_path : nullptr}});
 }
 
-// Where the lineage is known (exec events, enriched from the process table)
-// the parent comes with its image and arguments; elsewhere only its key.
+// The parent, and the ancestors above it, from the process table's lineage
+// (the forking process, on fork); when the table does not know it, the
+// kernel's parent with its key only.
 void write_parent(ObjectWriter& top, const Event& event) {
-  const auto* exec = std::get_if<ExecEvent>(&event.body);
   const auto& lineage = event.enrichment.lineage;
-  if (exec && !lineage.empty()) {
+  if (!lineage.empty()) {
     {
       const Ancestor& p = lineage.front();
       ObjectWriter parent(top.key("parent"));
@@ -177,13 +179,12 @@ void write_parent(ObjectWriter& top, const Event& event) {
       }
       out += ']';
     }
-  } else if (event.task().parent.valid()) {
-    const ProcessKey& p = event.task().parent;
+  } else if (const ProcessKey p = json::parent_key(event); p.valid()) {
     ObjectWriter parent(top.key("parent"));
     parent.process_key("key", p);
     parent.number("pid", p.tgid);
   }
-  if (exec) top.boolean("lineage_complete", event.enrichment.lineage_complete);
+  top.boolean("lineage_complete", event.enrichment.lineage_complete);
 }
 
 void write_exit(ObjectWriter& top, const ExitEvent& e) {
@@ -194,33 +195,9 @@ void write_exit(ObjectWriter& top, const ExitEvent& e) {
   status.boolean("core_dumped", e.core_dumped());
 }
 
-const char* cred_syscall_name(CredSyscall s) {
-  switch (s) {
-    case CredSyscall::kSetuid:
-      return "setuid";
-    case CredSyscall::kSetgid:
-      return "setgid";
-    case CredSyscall::kSetreuid:
-      return "setreuid";
-    case CredSyscall::kSetregid:
-      return "setregid";
-    case CredSyscall::kSetresuid:
-      return "setresuid";
-    case CredSyscall::kSetresgid:
-      return "setresgid";
-    case CredSyscall::kSetfsuid:
-      return "setfsuid";
-    case CredSyscall::kSetfsgid:
-      return "setfsgid";
-    case CredSyscall::kCapset:
-      return "capset";
-  }
-  return "unknown";  // a value the decoder let through; keep the line valid
-}
-
 void write_cred(ObjectWriter& top, const CredEvent& e) {
   ObjectWriter cred(top.key("cred"));
-  cred.string("syscall", cred_syscall_name(e.syscall));
+  cred.string("syscall", json::cred_syscall_name(e.syscall));
   for (const auto& [name, c] : {std::pair{"old", &e.old}, std::pair{"new", &e.task.creds}}) {
     ObjectWriter side(cred.key(name));
     write_creds(side, *c);
@@ -228,32 +205,32 @@ void write_cred(ObjectWriter& top, const CredEvent& e) {
   }
 }
 
-// Characters that would make shell word splitting cut or change an argument.
-bool needs_quotes(std::string_view arg) {
-  return arg.empty() || arg.find_first_of(" \t\n\v\f\r'\"\\") != std::string_view::npos;
+// What the policy made of the event: the version that judged it, and the
+// alert rules that fired. Nothing when no policy judged it.
+void write_verdict(ObjectWriter& top, const PolicyVerdict& verdict) {
+  if (verdict.policy_version != 0) {
+    ObjectWriter policy(top.key("policy"));
+    policy.number("version", verdict.policy_version);
+  }
+  if (verdict.alerts.empty()) return;
+  std::string& out = top.key("alerts");
+  out += '[';
+  bool first = true;
+  for (const auto& rule : verdict.alerts) {
+    if (!rule) continue;  // the verdict holds rules, never null; a line must stay valid
+    if (!first) out += ',';
+    first = false;
+    ObjectWriter alert(out);
+    alert.string("id", rule->id);
+    alert.string("title", rule->title);
+    alert.string("severity", rule->severity);
+    alert.strings("attack", rule->attack);
+    alert.strings("tags", rule->tags);
+  }
+  out += ']';
 }
 
 }  // namespace
-
-void append_json_command_line(std::string& out, const std::vector<std::string>& argv) {
-  for (size_t i = 0; i < argv.size(); ++i) {
-    if (i != 0) out += ' ';
-    std::string_view arg = argv[i];
-    if (!needs_quotes(arg)) {
-      append_json_escaped(out, arg);
-      continue;
-    }
-    // Cut only at '\'' (ASCII), so escaping piece by piece is exact.
-    out += '\'';
-    for (size_t quote; (quote = arg.find('\'')) != std::string_view::npos;) {
-      append_json_escaped(out, arg.substr(0, quote));
-      out += "'\\\\''";  // '\'' with its backslash JSON-escaped
-      arg.remove_prefix(quote + 1);
-    }
-    append_json_escaped(out, arg);
-    out += '\'';
-  }
-}
 
 JsonWriter::JsonWriter(const HostIdentity& host, WallClock clock) : clock_(clock) {
   ObjectWriter obj(host_json_);
@@ -305,6 +282,7 @@ void JsonWriter::append(const Event& event, std::string& out) const {
         if constexpr (std::is_same_v<T, TamperEvent>) json::write_tamper(top, e, event.enrichment);
       },
       event.body);
+  write_verdict(top, event.verdict);
 }
 
 }  // namespace yagura

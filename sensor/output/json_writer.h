@@ -5,7 +5,8 @@
 //
 // Strings are written with append_json_string (json_string.h): any bytes,
 // always valid UTF-8, lossless. Times are RFC 3339 UTC, converted from the
-// kernel's boot-time stamps by the WallClock given at construction.
+// kernel's boot-time stamps by the WallClock given at construction. An event
+// a policy judged ends with its verdict: "policy" and "alerts".
 //
 //   JsonWriter writer(*read_host_identity(), WallClock());
 //   std::string batch;
@@ -16,7 +17,6 @@
 #pragma once
 
 #include <string>
-#include <vector>
 
 #include "common/event.h"
 #include "common/host.h"
@@ -37,11 +37,5 @@ class JsonWriter {
   std::string host_json_;  // the "host" object, the same for every event
   WallClock clock_;
 };
-
-// argv joined with single spaces. An argument that is empty or holds
-// whitespace, a quote or a backslash is put in single quotes (a quote inside
-// written as '\''), so POSIX shell word splitting (Python's shlex.split) gives
-// back the original argv. Appended JSON-escaped, without the enclosing quotes.
-void append_json_command_line(std::string& out, const std::vector<std::string>& argv);
 
 }  // namespace yagura

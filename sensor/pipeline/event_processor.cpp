@@ -111,12 +111,16 @@ void EventProcessor::enrich(Event& event) {
     en.group_name = names_.group(task.creds.gid);
     if (task.loginuid != kUnsetId) en.login_user_name = names_.user(task.loginuid);
   }
-  if (std::holds_alternative<ExecEvent>(event.body)) {
-    Lineage lineage = table_.lineage(task.key);
-    en.lineage = std::move(lineage.ancestors);
-    en.lineage_complete = lineage.complete;
-  } else if (const ProcessEntry* entry = table_.find(task.key); entry && !entry->exe_path.empty()) {
-    en.image = ProcessImage{entry->exe_path, entry->argv, entry->cwd};
+  // Every type gets the lineage, so that a policy can judge a connection or
+  // a file write by who started the process. On fork the table already holds
+  // the child with the forking process as its parent (update_table ran), so
+  // the lineage starts at the forker.
+  Lineage lineage = table_.lineage(task.key);
+  en.lineage = std::move(lineage.ancestors);
+  en.lineage_complete = lineage.complete;
+  if (!std::holds_alternative<ExecEvent>(event.body)) {
+    if (const ProcessEntry* entry = table_.find(task.key); entry && !entry->exe_path.empty())
+      en.image = ProcessImage{entry->exe_path, entry->argv, entry->cwd};
   }
   if (auto* dns = std::get_if<DnsEvent>(&event.body)) parse_dns(*dns, event.ktime_ns);
   if (const auto* net = std::get_if<NetEvent>(&event.body)) {

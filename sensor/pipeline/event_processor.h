@@ -5,13 +5,15 @@
 // Start-up snapshot records (processes already running) seed the table and
 // are written too, flagged as snapshots.
 //
-// Events other than exec get the acting process's image (exe, argv, cwd)
-// from the table: that is what attributes a connection or a file write to a
-// program. Owner-only events (TCP connect results and closes, DNS answers),
-// whose task holds only key, tid and comm, get the rest of it from the table
-// when it knows the process. DNS payloads are parsed here, once, into the
-// event; answers feed a DnsNames cache, which names the destination of
-// later outbound connections (connect, udp_send).
+// Every event gets the lineage of its process (parent first) from the
+// table; events other than exec also get the acting process's image (exe,
+// argv, cwd): that is what attributes a connection or a file write to a
+// program, and the lineage to what started it. Owner-only events (TCP
+// connect results and closes, DNS answers), whose task holds only key, tid
+// and comm, get the rest of it from the table when it knows the process.
+// DNS payloads are parsed here, once, into the event; answers feed a
+// DnsNames cache, which names the destination of later outbound connections
+// (connect, udp_send).
 // Tamper events with a target process get its key and image.
 //
 // Hashes are computed by ExeHasher on its own thread. An exec whose hash is

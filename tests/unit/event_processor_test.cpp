@@ -553,7 +553,8 @@ TEST_CASE("activity events carry the acting process's image from the table", "[e
     CHECK(en.image->argv == std::vector<std::string>{"curl", "-s", "x"});
     CHECK(en.image->cwd == "/");
     CHECK(en.user_name == "user" + std::to_string(curl.creds.uid));
-    CHECK(en.lineage.empty());  // lineage is for execs
+    CHECK(en.lineage.empty());  // the table knows no parent of curl
+    CHECK_FALSE(en.lineage_complete);
   }
   CHECK_FALSE(p.sink.events[0].enrichment.image.has_value());  // exec carries its own
 
@@ -563,6 +564,54 @@ TEST_CASE("activity events carry the acting process's image from the table", "[e
     CHECK_FALSE(p.sink.events.back().enrichment.image.has_value());
     CHECK(p.sink.events.back().enrichment.user_name ==
           "user" + std::to_string(other.task.creds.uid));
+  }
+}
+
+TEST_CASE("every type carries the lineage of its process", "[event_processor]") {
+  Pipeline p(nullptr);
+  yg_task nginx = RecordBuilder::task(30);
+  nginx.ppid = 0;  // a root: the walk ends here, complete
+  nginx.parent_start_ns = 0;
+  yg_task sh = RecordBuilder::task(31);
+  sh.ppid = nginx.tgid;
+  sh.parent_start_ns = nginx.start_ns;
+  p.push(exec_record(nginx, 10, RecordBuilder::file(30), "/usr/sbin/nginx", {"nginx"}), 1);
+  p.push(RecordBuilder::fork(sh, 20), 2);
+  p.push(exec_record(sh, 30, RecordBuilder::file(31), "/bin/sh", {"sh", "-c", "id"}), 3);
+  yg_net n = RecordBuilder::net_fixed(31, YG_NET_UDP_SEND);
+  n.task = sh;
+  p.push(RecordBuilder::net(n), 4);
+  yg_file_event f = RecordBuilder::file_event_fixed(31, YG_FOP_UNLINK);
+  f.task = sh;
+  p.push(RecordBuilder::file_event(f, {"/tmp/x", ""}), 5);
+  yg_tamper t = RecordBuilder::tamper_fixed(31, YG_TAMPER_UNSHARE);
+  t.task = sh;
+  p.push(RecordBuilder::tamper(t, {}), 6);
+  p.push(RecordBuilder::exit(sh, 0, 70), 7);
+
+  REQUIRE(p.sink.events.size() == 7);
+  for (size_t i = 1; i < p.sink.events.size(); ++i) {
+    INFO(event_type_name(p.sink.events[i].body));
+    const Enrichment& en = p.sink.events[i].enrichment;
+    REQUIRE(en.lineage.size() == 1);
+    CHECK(en.lineage[0].key == ProcessKey{nginx.tgid, nginx.start_ns});
+    CHECK(en.lineage[0].exe_path == "/usr/sbin/nginx");
+    CHECK(en.lineage[0].argv == std::vector<std::string>{"nginx"});
+    CHECK(en.lineage_complete);
+  }
+
+  SECTION("a fork's lineage starts at the forking process, even after a reaper was named") {
+    yg_task late = RecordBuilder::task(32);
+    late.ppid = 1;  // reparented to init by the time it exited
+    late.parent_start_ns = 1;
+    p.push(RecordBuilder::exit(late, 0, 80), 8);
+    late.ppid = nginx.tgid;
+    late.parent_start_ns = nginx.start_ns;
+    p.push(RecordBuilder::fork(late, 75), 9);
+    const Event& fork = p.sink.events.back();
+    REQUIRE(std::holds_alternative<ForkEvent>(fork.body));
+    REQUIRE(fork.enrichment.lineage.size() == 1);
+    CHECK(fork.enrichment.lineage[0].key == ProcessKey{nginx.tgid, nginx.start_ns});
   }
 }
 

@@ -34,7 +34,9 @@ const char* const kFullTask =
     R"("tty":"pts0","cgroup":{"id":7},"ns":{"pid":4026531836,"mnt":4026531841},)"
     R"("exe":"/usr/bin/curl","args":["curl","-s","https://example.com/"],)"
     R"("command_line":"curl -s https://example.com/","cwd":"/home/alice")";
-const char* const kParent = R"("parent":{"key":"4100:500000000000","pid":4100})";
+// No lineage (the table knew no parent): the kernel's parent, key and pid.
+const char* const kParent =
+    R"("parent":{"key":"4100:500000000000","pid":4100},"lineage_complete":true)";
 
 TaskInfo curl_task() {
   TaskInfo t = test_task();

@@ -5,7 +5,9 @@
 
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <memory>
 
+#include "sensor/output/command_line.h"
 #include "sensor/output/json_string.h"
 #include "tests/unit/json_test_support.h"
 
@@ -136,6 +138,10 @@ TEST_CASE("command_line quotes what shell word splitting would change") {
   CHECK(command_line({"it's"}) == R"('it'\\''s')");
   CHECK(command_line({"a\"b", "c\\d", "t\tab"}) == R"('a\"b' 'c\\d' 't\tab')");
   CHECK(command_line({"\xff"}) == R"(\udcff)");
+  // The raw form is what the JSON form decodes to.
+  std::string raw;
+  append_command_line(raw, {"sh", "-c", "echo it's", "\xff"});
+  CHECK(raw == "sh -c 'echo it'\\''s' \xff");
 }
 
 TEST_CASE("exec event: every field") {
@@ -270,7 +276,8 @@ TEST_CASE("exec event: optional parts") {
   }
 }
 
-// The process part shared by fork, exit and cred events of test_task().
+// The process and parent shared by fork, exit and cred events of
+// test_task() without a lineage: the kernel's parent, key and pid only.
 const std::string kTaskJson =
     R"("process":{"key":"4242:990000000000","pid":4242,"tid":4242,)"
     R"("start_time":"2026-11-22T06:00:52.000000000Z","comm":"sudo",)"
@@ -278,7 +285,7 @@ const std::string kTaskJson =
     R"("loginuid":1000,"sessionid":3,)"
     R"("cap_effective":"0x000001ffffffffff","cap_permitted":"0x000001ffffffffff",)"
     R"("tty":"pts0","cgroup":{"id":7},"ns":{"pid":4026531836,"mnt":4026531841}},)"
-    R"("parent":{"key":"4100:500000000000","pid":4100})";
+    R"("parent":{"key":"4100:500000000000","pid":4100},"lineage_complete":true)";
 
 const std::string kHostJson =
     R"("host":{"hostname":"web-01","boot_id":"d088d297-26b6-4700-a751-6dc4102b7523",)"
@@ -351,6 +358,76 @@ TEST_CASE("events other than exec carry the image the process table knows") {
                                           R"("command_line":"sudo -i","cwd":"/root"},"parent":)"));
   ev.enrichment.image->cwd.clear();
   CHECK_THAT(to_json(ev), Catch::Contains(R"("command_line":"sudo -i"},"parent":)"));
+}
+
+TEST_CASE("every type carries the lineage as exec does") {
+  const std::vector<Ancestor> lineage = {
+      {{4100, 500'000'000'000}, "/bin/sh", {"sh", "-c", "curl -s x"}},
+      {{900, 2'000'000'000}, "/usr/sbin/nginx", {"nginx: worker process"}},
+  };
+  const std::string with_lineage =
+      R"("parent":{"key":"4100:500000000000","pid":4100,"exe":"/bin/sh",)"
+      R"("args":["sh","-c","curl -s x"],"command_line":"sh -c 'curl -s x'"},)"
+      R"("ancestors":[{"key":"900:2000000000","pid":900,"exe":"/usr/sbin/nginx",)"
+      R"("command_line":"'nginx: worker process'"}],"lineage_complete":false)";
+  NetEvent net;
+  net.task = test_task();
+  DnsEvent dns;
+  dns.task = test_task();
+  FileEvent file;
+  file.task = test_task();
+  TamperEvent tamper;
+  tamper.task = test_task();
+  for (EventBody body : {EventBody(ForkEvent{test_task()}), EventBody(ExitEvent{test_task(), 0}),
+                         EventBody(CredEvent{test_task(), {}, CredSyscall::kSetuid}),
+                         EventBody(net), EventBody(dns), EventBody(file), EventBody(tamper)}) {
+    Event ev;
+    ev.body = std::move(body);
+    ev.enrichment.lineage = lineage;
+    ev.enrichment.lineage_complete = false;
+    CHECK_THAT(to_json(ev),
+               Catch::Contains(R"("ns":{"pid":4026531836,"mnt":4026531841}},)" + with_lineage));
+  }
+  SECTION("a fork's parent is the forking process, which the lineage starts at") {
+    Event ev;
+    ev.body = ForkEvent{test_task()};
+    ev.enrichment.lineage = {lineage.front()};
+    CHECK_THAT(to_json(ev),
+               Catch::EndsWith(R"("parent":{"key":"4100:500000000000","pid":4100,"exe":"/bin/sh",)"
+                               R"("args":["sh","-c","curl -s x"],)"
+                               R"("command_line":"sh -c 'curl -s x'"},"lineage_complete":true})"));
+  }
+}
+
+TEST_CASE("a policy's verdict ends the line") {
+  Event ev;
+  ev.body = ExitEvent{test_task(), 0};
+  const std::string plain = to_json(ev);
+  CHECK_THAT(plain, !Catch::Contains(R"("policy")"));
+  CHECK_THAT(plain, !Catch::Contains(R"("alerts")"));
+
+  SECTION("judged, no alert: the version alone") {
+    ev.verdict.policy_version = 7;
+    CHECK(to_json(ev) == plain.substr(0, plain.size() - 1) + R"(,"policy":{"version":7}})");
+  }
+  SECTION("alerts, in the order they fired") {
+    ev.verdict.policy_version = 1700000000;
+    auto shell = std::make_shared<AlertRule>(AlertRule{"web-shell",
+                                                       "Shell \"spawned\" by a web server",
+                                                       "high",
+                                                       {"T1059.004", "T1505.003"},
+                                                       {"web", "linux"}});
+    auto quiet = std::make_shared<AlertRule>(AlertRule{"exit-any", "Any exit", "low", {}, {}});
+    ev.verdict.alerts = {shell, quiet};
+    CHECK_THAT(
+        to_json(ev),
+        Catch::EndsWith(
+            R"("lineage_complete":true,"exit":{"code":0,"signal":0,"core_dumped":false},)"
+            R"("policy":{"version":1700000000},)"
+            R"("alerts":[{"id":"web-shell","title":"Shell \"spawned\" by a web server",)"
+            R"("severity":"high","attack":["T1059.004","T1505.003"],"tags":["web","linux"]},)"
+            R"({"id":"exit-any","title":"Any exit","severity":"low","attack":[],"tags":[]}]})"));
+  }
 }
 
 TEST_CASE("a process without a known parent has no parent object") {
