@@ -1,0 +1,74 @@
+// yaguractl: the operator's and the CSIRT's command line for Yagura.
+#include <cstdio>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "ctl/command_line.h"
+#include "ctl/policy_commands.h"
+
+namespace {
+
+using namespace yagura::ctl;
+
+int help(const ParsedArgs& args);
+
+// Every command, in the order `yaguractl help` lists them: words, synopsis,
+// summary, options, min and max positional arguments, function. Kept out of
+// clang-format so that each entry stays one glanceable block.
+// clang-format off
+const std::vector<CommandSpec> kCommands = {
+    {"policy keygen", "--out PREFIX", "create PREFIX.key (mode 0600) and PREFIX.pub, an Ed25519 pair",
+        {required_value("out")}, 0, 0, policy_keygen},
+    {"policy sign", "--key KEY.key [--out FILE] POLICY.yaml", "write the detached signature (default POLICY.yaml.sig)",
+        {required_value("key"), optional_value("out")}, 1, 1, policy_sign},
+    {"policy verify", "--trusted KEY.pub [--trusted ...] [--sig FILE] POLICY.yaml", "check a policy's signature (default POLICY.yaml.sig) against trusted keys",
+        {repeated_value("trusted"), optional_value("sig")}, 1, 1, policy_verify},
+    {"help", "", "list the commands",
+        {}, 0, 0, help},
+};
+// clang-format on
+
+void print_commands(std::FILE* out) {
+  for (const CommandSpec& cmd : kCommands) {
+    std::fprintf(out, "  %s\n      %.*s\n", cmd.command_line().c_str(),
+                 static_cast<int>(cmd.summary.size()), cmd.summary.data());
+  }
+}
+
+int help(const ParsedArgs&) {
+  std::printf("usage: yaguractl COMMAND [ARGS]   (COMMAND --help for one command)\n");
+  print_commands(stdout);
+  std::printf("exit status: 0 ok, 1 refused or invalid, 2 usage error\n");
+  return kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  if (!args.empty() && (args[0] == "-h" || args[0] == "--help")) return help(ParsedArgs{});
+
+  size_t used = 0;
+  const CommandSpec* cmd = find_command(kCommands, args, &used);
+  if (cmd == nullptr) {
+    if (args.empty()) {
+      std::fprintf(stderr, "yaguractl: no command given; commands:\n");
+    } else {
+      std::fprintf(stderr, "yaguractl: unknown command '%s'; commands:\n", args[0].c_str());
+    }
+    print_commands(stderr);
+    return kExitUsage;
+  }
+  auto parsed = cmd->parse(std::span(args).subspan(used));
+  if (!parsed) {
+    std::fprintf(stderr, "%s\n", parsed.error().message.c_str());
+    return kExitUsage;
+  }
+  if (parsed->help_requested()) {
+    std::printf("usage: %s\n  %.*s\n", cmd->command_line().c_str(),
+                static_cast<int>(cmd->summary.size()), cmd->summary.data());
+    return kExitOk;
+  }
+  return cmd->run(*parsed);
+}
