@@ -71,7 +71,7 @@ Result<ParsedArgs> CommandSpec::parse(std::span<const std::string> args) const {
       slot.clear();
       continue;
     }
-    if (!slot.empty() && spec->arity != Arity::kRepeated) {
+    if (!slot.empty() && spec->arity != Arity::kRepeated && spec->arity != Arity::kAnyNumber) {
       return Error{prefix + "--" + name + " given more than once"};
     }
     if (inline_value) {

@@ -36,6 +36,7 @@ enum class Arity {
   kOptional,  // --name VALUE, at most once
   kRequired,  // --name VALUE, exactly once
   kRepeated,  // --name VALUE, once or more
+  kAnyNumber, // --name VALUE, any number of times, none included
 };
 
 struct OptionSpec {
@@ -46,6 +47,9 @@ constexpr OptionSpec flag(std::string_view name) { return {name, Arity::kFlag}; 
 constexpr OptionSpec optional_value(std::string_view name) { return {name, Arity::kOptional}; }
 constexpr OptionSpec required_value(std::string_view name) { return {name, Arity::kRequired}; }
 constexpr OptionSpec repeated_value(std::string_view name) { return {name, Arity::kRepeated}; }
+constexpr OptionSpec any_number_of_values(std::string_view name) {
+  return {name, Arity::kAnyNumber};
+}
 
 class ParsedArgs {
  public:
@@ -53,7 +57,7 @@ class ParsedArgs {
   bool has(std::string_view name) const { return options_.find(name) != options_.end(); }
   // The value of a kOptional or kRequired option, nullopt when absent.
   std::optional<std::string> value(std::string_view name) const;
-  // Every value of a kRepeated option, in command-line order.
+  // Every value of a kRepeated or kAnyNumber option, in command-line order.
   std::vector<std::string> values(std::string_view name) const;
   bool help_requested() const { return help_; }
 

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "ctl/command_line.h"
+#include "ctl/policy_check_commands.h"
 #include "ctl/policy_commands.h"
 
 namespace {
@@ -24,6 +25,10 @@ const std::vector<CommandSpec> kCommands = {
         {required_value("key"), optional_value("out")}, 1, 1, policy_sign},
     {"policy verify", "--trusted KEY.pub [--trusted ...] [--sig FILE] POLICY.yaml", "check a policy's signature (default POLICY.yaml.sig) against trusted keys",
         {repeated_value("trusted"), optional_value("sig")}, 1, 1, policy_verify},
+    {"policy check", "[--strict] [--trusted KEY.pub ...] POLICY.yaml", "parse, compile and lint a policy (and check its signature with --trusted)",
+        {flag("strict"), any_number_of_values("trusted")}, 1, 1, policy_check},
+    {"policy test", "[--summary] POLICY.yaml EVENTS.jsonl", "replay recorded events through a policy: the rules each one hits",
+        {flag("summary")}, 2, 2, policy_test},
     {"help", "", "list the commands",
         {}, 0, 0, help},
 };

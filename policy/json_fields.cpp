@@ -242,4 +242,10 @@ void JsonFields::values(const FieldRef& field, std::vector<std::string>& out) co
   path_values(event_, name, out);
 }
 
+std::optional<uint64_t> JsonFields::ktime_ns() const {
+  auto it = event_.find("ktime_ns");
+  if (it == event_.end() || !it->is_number_unsigned()) return std::nullopt;
+  return it->get<uint64_t>();
+}
+
 }  // namespace yagura::policy

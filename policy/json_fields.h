@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,6 +34,8 @@ class JsonFields : public FieldSource {
   static Result<JsonFields> parse(std::string_view line);
 
   uint32_t type_bit() const override { return type_bit_; }
+  // The event's "ktime_ns", when it has one.
+  std::optional<uint64_t> ktime_ns() const;
   void values(const FieldRef& field, std::vector<std::string>& out) const override;
 
  private:

@@ -1,5 +1,7 @@
 #include "sensor/filter/filter_config.h"
 
+#include <algorithm>
+
 namespace yagura {
 
 KernelFilterConfig default_kernel_filter_config() {
@@ -31,6 +33,20 @@ KernelFilterConfig default_kernel_filter_config() {
       "/root/.kube/", "/home/*/.kube/", "/root/.docker/", "/home/*/.docker/",
       "/root/.gnupg/", "/home/*/.gnupg/", "/root/.git-credentials", "/home/*/.git-credentials",
   };
+  return c;
+}
+
+KernelFilterConfig with_policy_requests(KernelFilterConfig c, const policy::KernelRequests& r) {
+  auto add = [](std::vector<std::string>& to, const std::vector<std::string>& from) {
+    for (const std::string& v : from)
+      if (std::find(to.begin(), to.end(), v) == to.end()) to.push_back(v);
+  };
+  add(c.ignore_executables, r.ignore_executables);
+  add(c.ignore_users, r.ignore_users);
+  add(c.ignore_cgroups, r.ignore_cgroups);
+  add(c.watch_writes, r.watch_writes);
+  add(c.watch_exclude, r.watch_exclude);
+  add(c.watch_reads, r.watch_reads);
   return c;
 }
 

@@ -1,11 +1,13 @@
 // What the kernel filters, as the sensor's configuration states it (and, in
-// a later step, the CSIRT policy adds to it). Plain data; FilterTables turns
+// with_policy_requests(), the CSIRT policy adds to it). Plain data; FilterTables turns
 // it into map contents.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "policy/compiled_policy.h"
 
 namespace yagura {
 
@@ -46,5 +48,12 @@ struct KernelFilterConfig {
 
 // The built-in file watches, used when the configuration names none.
 KernelFilterConfig default_kernel_filter_config();
+
+// The configuration's filter with what the policy asks of the kernel added:
+// its ignored processes and its watched files, on top of the
+// configuration's own (a policy pushed to the fleet extends what each host
+// is configured with; it cannot remove a host's watch).
+KernelFilterConfig with_policy_requests(KernelFilterConfig config,
+                                        const policy::KernelRequests& requests);
 
 }  // namespace yagura
