@@ -3,7 +3,6 @@
 #include <bpf/libbpf.h>
 
 #include <cerrno>
-#include <cstring>
 
 namespace yagura {
 
@@ -33,11 +32,7 @@ int RingReader::on_record(void* ctx, void* data, size_t size) {
   auto bytes = std::span<const uint8_t>(static_cast<const uint8_t*>(data), size);
   self->records_.fetch_add(1, std::memory_order_relaxed);
   self->bytes_.fetch_add(size, std::memory_order_relaxed);
-  if (!self->out_.try_push(bytes)) {
-    uint16_t type = 0;
-    if (size >= sizeof(yg_header)) std::memcpy(&type, data, sizeof(type));
-    self->dropped_[type < YG_EV_TYPE_MAX ? type : 0].fetch_add(1, std::memory_order_relaxed);
-  }
+  self->out_.offer(bytes, classify_record(bytes));  // a refusal is counted by the queue
   return 0;
 }
 
@@ -55,8 +50,6 @@ RingReaderStats RingReader::stats() const {
   RingReaderStats s;
   s.records = records_.load(std::memory_order_relaxed);
   s.bytes = bytes_.load(std::memory_order_relaxed);
-  for (int i = 0; i < YG_EV_TYPE_MAX; ++i)
-    s.dropped_queue_full[i] = dropped_[i].load(std::memory_order_relaxed);
   return s;
 }
 

@@ -1,7 +1,8 @@
 // Drains the kernel ring buffer on its own thread into a RecordQueue, and
 // does nothing else, so that it keeps up with the kernel. It never blocks
-// on later stages: when the queue is full the record is dropped and counted
-// by type.
+// on later stages: it classifies each record by its header type and offers
+// it; what the queue's back-pressure refuses (network, DNS and file records
+// first) is shed and counted there (RecordQueue::stats()).
 //
 // The BPF side wakes this thread only once wakeup_bytes are pending; in
 // between, it polls every poll_interval_ms, which bounds delivery latency.
@@ -10,7 +11,6 @@
 #include <atomic>
 #include <thread>
 
-#include "bpf/events.h"
 #include "common/result.h"
 #include "sensor/pipeline/record_queue.h"
 
@@ -19,9 +19,8 @@ struct ring_buffer;
 namespace yagura {
 
 struct RingReaderStats {
-  uint64_t records = 0;
+  uint64_t records = 0;  // read from the ring buffer, queued or shed
   uint64_t bytes = 0;
-  uint64_t dropped_queue_full[YG_EV_TYPE_MAX] = {};  // index 0: unknown type
 };
 
 class RingReader {
@@ -49,7 +48,6 @@ class RingReader {
   std::atomic<bool> stopping_{false};
   std::atomic<uint64_t> records_{0};
   std::atomic<uint64_t> bytes_{0};
-  std::atomic<uint64_t> dropped_[YG_EV_TYPE_MAX] = {};
 };
 
 }  // namespace yagura

@@ -54,6 +54,7 @@ Result<SensorConfig> parse_sensor_config(const std::string& text, const std::str
     };
     read_map(name, root,
              {{"output", num(c.output)},
+              {"output_queue_events", num(c.output_queue_events)},
               {"health_interval_seconds", num(c.health_interval_seconds)},
               {"host",
                [&](const YAML::Node& n) {
@@ -156,6 +157,10 @@ Status validate(const SensorConfig& c) {
     return Error{"capture.poll_interval_ms must be between 1 and 1000"};
   if (c.queue_bytes < 2 * (YG_SCRATCH_SIZE + 1024))
     return Error{"capture.queue_bytes is too small for the largest record"};
+  if (c.output_queue_events < kMinOutputQueueEvents ||
+      c.output_queue_events > kMaxOutputQueueEvents)
+    return Error{"output_queue_events must be between " + std::to_string(kMinOutputQueueEvents) +
+                 " and " + std::to_string(kMaxOutputQueueEvents)};
   if (c.process_table_max_entries == 0) return Error{"process_table.max_entries must be > 0"};
   if (c.filter.refresh_seconds == 0) return Error{"files.refresh_seconds must be > 0"};
   for (const auto* list : {&c.filter.watch_writes, &c.filter.watch_exclude, &c.filter.watch_reads,

@@ -1,6 +1,7 @@
 // The sensor's configuration file (YAML), e.g. /etc/yagura/sensor.yaml:
 //
 //   output: /var/log/yagura/events.jsonl   # "-" for stdout
+//   output_queue_events: 8192
 //   host:
 //     tags: {team: payments, role: db}
 //   capture: {max_args_bytes: 8192, env_scan_bytes: 8192}
@@ -20,8 +21,16 @@
 
 namespace yagura {
 
+// Bounds of output_queue_events: enough for the watermark to leave room for
+// high-priority events; few enough that a full queue of events of typical
+// size (a few KiB) stays well inside the unit's 512 MiB memory limit.
+inline constexpr uint32_t kMinOutputQueueEvents = 16;
+inline constexpr uint32_t kMaxOutputQueueEvents = 65536;
+
 struct SensorConfig {
   std::string output = "-";
+  // Events (and health lines) queued between processing and output.
+  uint32_t output_queue_events = 8192;
   std::map<std::string, std::string> tags;
 
   uint32_t max_args_bytes = 8192;
@@ -29,7 +38,7 @@ struct SensorConfig {
   uint32_t ring_buffer_bytes = 8u << 20;
   uint32_t wakeup_bytes = 256u << 10;
   uint32_t poll_interval_ms = 100;
-  uint32_t queue_bytes = 16u << 20;
+  uint32_t queue_bytes = 16u << 20;  // records queued between the reader and processing
 
   uint32_t process_table_max_entries = 32768;
   uint32_t exited_grace_seconds = 30;

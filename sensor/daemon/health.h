@@ -1,6 +1,13 @@
 // The periodic health line: every counter that can reveal a gap (kernel
-// drops, queue drops, decode errors, evictions, output errors), so that loss
-// is never silent.
+// drops, records and events shed by the pipeline's back-pressure, decode
+// errors, evictions, output errors), so that loss is never silent. Rendered
+// on the processing thread, which owns most of what it reports; the rest is
+// read from atomics (reader, queues, output) or copied in by posted tasks
+// (kernel filter).
+//
+//   HealthSnapshot h;
+//   h.ktime_ns = now; h.kernel = *capture.counters(); ...
+//   sink.write_line(health_json(host, clock, h));
 #pragma once
 
 #include <string>
@@ -11,7 +18,9 @@
 #include "sensor/capture/ring_reader.h"
 #include "sensor/decode/record_decoder.h"
 #include "sensor/enrich/exe_hasher.h"
+#include "sensor/pipeline/event_judge.h"
 #include "sensor/pipeline/event_processor.h"
+#include "sensor/pipeline/pipeline_health.h"
 #include "sensor/process/process_table.h"
 
 namespace yagura {
@@ -26,9 +35,8 @@ struct HealthSnapshot {
   EventProcessorStats processor;
   ProcessTableStats table;
   const ExeHasher::Stats* hasher = nullptr;
-  uint64_t output_lines = 0;
-  uint64_t output_write_errors = 0;
-  uint64_t output_lines_lost = 0;
+  PipelineHealth pipeline;  // its output.sink gives the "output" member
+  const EventJudge* judge = nullptr;
   std::vector<std::string> degraded;
   uint64_t filter_generations = 0;           // kernel filter publishes so far
   std::vector<std::string> filter_warnings;  // from the last filter build

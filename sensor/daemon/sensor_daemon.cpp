@@ -2,7 +2,6 @@
 
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -18,15 +17,29 @@
 #include "sensor/daemon/health.h"
 #include "sensor/filter/path_watch.h"
 #include "sensor/output/json_lines_sink.h"
+#include "sensor/pipeline/event_gate.h"
+#include "sensor/pipeline/event_queue.h"
+#include "sensor/pipeline/output_stage.h"
+#include "sensor/pipeline/processing_stage.h"
+#include "sensor/pipeline/record_queue.h"
 
 namespace yagura {
 namespace {
 
-uint64_t boottime_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_BOOTTIME, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ull + ts.tv_nsec;
-}
+// JsonLinesSink as the output stage's sink.
+class JsonLinesOutput final : public OutputSink {
+ public:
+  explicit JsonLinesOutput(JsonLinesSink& sink) : sink_(sink) {}
+  void write(const Event& event) override { sink_.write(event); }
+  void write_line(std::string_view json) override { sink_.write_line(json); }
+  void flush() override { sink_.flush(); }
+  OutputSinkStats stats() const override {
+    return OutputSinkStats{sink_.lines(), sink_.write_errors(), sink_.lines_lost()};
+  }
+
+ private:
+  JsonLinesSink& sink_;
+};
 
 // systemd Type=notify, without linking libsystemd: one datagram to
 // $NOTIFY_SOCKET ('@' is the abstract namespace).
@@ -100,35 +113,38 @@ int run_sensor_daemon(const DaemonOptions& options, DaemonSignals& signals) {
     hopts.max_seconds_per_file = cfg.hash_max_seconds_per_file;
     hasher = std::make_unique<ExeHasher>(hopts);
   }
+  KeepAllJudge keep_all;
+  EventJudge& judge = options.judge ? *options.judge : keep_all;
+  RecordQueue records(cfg.queue_bytes);
+  EventQueue events(cfg.output_queue_events);
+  EventGate gate(judge, events);
+
   EventProcessorOptions popts;
   popts.hash_wait_ns = cfg.hash_wait_ms * 1'000'000ull;
-  // Follows the published filter: replaced whenever it is.
+  // The processing thread's, replaced there (post) whenever the control
+  // thread publishes a filter; likewise the filter state the health line
+  // reports.
   PathWatch path_watch(published);
+  uint64_t filter_generations = (*capture)->filter_generations();
+  std::vector<std::string> filter_warnings = published.warnings;
   popts.watched_path = [&path_watch](std::string_view path) {
     return path_watch.watches_writes(path);
   };
-  EventProcessor processor(decoder, table, names, hasher.get(), **sink, popts);
+  EventProcessor processor(decoder, table, names, hasher.get(), gate, popts);
 
-  RecordQueue queue(cfg.queue_bytes);
-  RingReader reader((*capture)->ring_fd(), queue, static_cast<int>(cfg.poll_interval_ms));
-  if (Status s = reader.start(); !s) {
-    std::fprintf(stderr, "yagura-sensor: %s\n", s.error().message.c_str());
-    return 2;
-  }
-  // Live records queue up while the snapshot seeds the table, so that
-  // their lineage resolves to processes that ran before the sensor.
+  JsonLinesOutput output_sink(**sink);
+  OutputStage output(events, output_sink);
+  RingReader reader((*capture)->ring_fd(), records, static_cast<int>(cfg.poll_interval_ms));
+
   const uint64_t started = boottime_ns();
-  Status snap = (*capture)->snapshot(
-      [&](std::span<const uint8_t> rec) { processor.on_record(rec, started); });
-  if (!snap) std::fprintf(stderr, "yagura-sensor: %s\n", snap.error().message.c_str());
-
-  if (!options.ready_file.empty()) std::ofstream(options.ready_file) << getpid() << "\n";
-  sd_notify_ready();
-  std::fprintf(stderr, "yagura-sensor: capturing (pid %d)\n", getpid());
-
-  auto write_health = [&](bool final) {
+  ProcessingStageOptions sopts;
+  sopts.health_interval_ns = cfg.health_interval_seconds * 1'000'000'000ull;
+  sopts.hash_wait_ns = popts.hash_wait_ns;
+  // On the processing thread: what it does not own is read from atomics
+  // (reader, queues, output, hasher) or from the kernel.
+  sopts.health_line = [&](uint64_t now, bool final, const ProcessingStageStats& stage) {
     HealthSnapshot h;
-    h.ktime_ns = boottime_ns();
+    h.ktime_ns = now;
     h.started_ktime_ns = started;
     h.final = final;
     if (auto k = (*capture)->counters()) h.kernel = *k;
@@ -137,14 +153,37 @@ int run_sensor_daemon(const DaemonOptions& options, DaemonSignals& signals) {
     h.processor = processor.stats();
     h.table = table.stats();
     h.hasher = hasher ? &hasher->stats() : nullptr;
-    h.output_lines = (*sink)->lines();
-    h.output_write_errors = (*sink)->write_errors();
-    h.output_lines_lost = (*sink)->lines_lost();
+    h.pipeline =
+        PipelineHealth{records.stats(), stage, gate.stats(), events.stats(), output.stats()};
+    h.judge = &judge;
     h.degraded = (*capture)->degraded();
-    h.filter_generations = (*capture)->filter_generations();
-    h.filter_warnings = published.warnings;
-    (*sink)->write_line(health_json(*host, clock, h));
+    h.filter_generations = filter_generations;
+    h.filter_warnings = filter_warnings;
+    return health_json(*host, clock, h);
   };
+  ProcessingStage processing(records, processor, gate, sopts);
+
+  if (Status s = output.start(); !s) {
+    std::fprintf(stderr, "yagura-sensor: %s\n", s.error().message.c_str());
+    return 2;
+  }
+  if (Status s = reader.start(); !s) {
+    std::fprintf(stderr, "yagura-sensor: %s\n", s.error().message.c_str());
+    return 2;
+  }
+  // Live records queue up while the snapshot seeds the table, so that
+  // their lineage resolves to processes that ran before the sensor. On this
+  // thread, before the processing thread starts (which orders the two).
+  Status snap = (*capture)->snapshot([&](std::span<const uint8_t> rec) { processing.feed(rec); });
+  if (!snap) std::fprintf(stderr, "yagura-sensor: %s\n", snap.error().message.c_str());
+  if (Status s = processing.start(); !s) {
+    std::fprintf(stderr, "yagura-sensor: %s\n", s.error().message.c_str());
+    return 2;
+  }
+
+  if (!options.ready_file.empty()) std::ofstream(options.ready_file) << getpid() << "\n";
+  sd_notify_ready();
+  std::fprintf(stderr, "yagura-sensor: capturing (pid %d)\n", getpid());
 
   // Globs and file identities change under a running sensor (a new home
   // directory, a replaced binary): rebuild the filter now and then, and
@@ -160,7 +199,15 @@ int run_sensor_daemon(const DaemonOptions& options, DaemonSignals& signals) {
       std::fprintf(stderr, "yagura-sensor: filter: %s\n", w.c_str());
     std::fprintf(stderr, "yagura-sensor: kernel filter updated (%s)\n", why);
     published = std::move(next);
-    path_watch = PathWatch(published);
+    // Built here, swapped in there: the processing thread reads it per
+    // file event, without a lock.
+    processing.post([&, watch = PathWatch(published),
+                     generations = (*capture)->filter_generations(),
+                     warnings = published.warnings] {
+      path_watch = watch;
+      filter_generations = generations;
+      filter_warnings = warnings;
+    });
   };
   auto reload = [&] {
     if (options.config_path.empty()) return;
@@ -176,51 +223,26 @@ int run_sensor_daemon(const DaemonOptions& options, DaemonSignals& signals) {
   const uint64_t refresh_every = filter_config.refresh_seconds * 1'000'000'000ull;
   uint64_t next_refresh = started + refresh_every;
 
-  const uint64_t health_every = cfg.health_interval_seconds * 1'000'000'000ull;
-  uint64_t next_health = started + health_every;
-  std::vector<uint8_t> rec;
-  auto drain = [&](size_t max_records) {
-    size_t n = 0;
-    uint64_t now = boottime_ns();
-    while (n < max_records && queue.pop(rec)) {
-      processor.on_record(rec, now);
-      ++n;
-    }
-    processor.tick(boottime_ns());
-    (*sink)->flush();
-    return n;
-  };
+  // The control loop: the stages run on their own; this thread only reacts
+  // to the signal flags and the refresh clock, so a short nap bounds how
+  // late it reacts.
   while (!signals.stop.load()) {
-    size_t n = drain(4096);
-    uint64_t now = boottime_ns();
-    if (health_every && now >= next_health) {
-      write_health(false);
-      next_health = now + health_every;
-    }
     if (signals.reload.exchange(false)) {
       reload();
-    } else if (now >= next_refresh) {
+    } else if (boottime_ns() >= next_refresh) {
       republish("periodic refresh");
-      next_refresh = now + refresh_every;
+      next_refresh = boottime_ns() + refresh_every;
     }
-    // Records arrive in batches (the kernel wakes the reader per batch), so
-    // an idle pause costs no latency worth having.
-    if (n == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
 
+  // Each stage stops once the one before it has delivered everything:
+  // the reader drains what the kernel wrote; processing drains its queue,
+  // waits for hashes, releases every event and writes the final health
+  // line once output has caught up; output writes what is left.
   reader.stop();
-  while (drain(SIZE_MAX) > 0) {
-  }
-  // Hashes in flight get their usual bounded wait, so that stopping does
-  // not strip them from the last events.
-  const uint64_t give_up = boottime_ns() + popts.hash_wait_ns;
-  while (processor.waiting_for_hashes() && boottime_ns() < give_up) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    processor.tick(boottime_ns());
-  }
-  processor.flush();
-  write_health(true);
-  (*sink)->flush();
+  processing.stop();
+  output.stop();
   std::fprintf(stderr, "yagura-sensor: stopped\n");
   return 0;
 }

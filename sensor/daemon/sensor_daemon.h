@@ -1,13 +1,23 @@
-// Runs the sensor: capture -> ring reader -> record queue -> processing ->
-// JSON lines, plus periodic health lines, until `stop` is set. On stop the
-// reader drains what the kernel already wrote and every queued event is
-// written before it returns.
+// Runs the sensor until `stop` is set, as three stages on their own threads
+// joined by bounded queues: ring reader -> record queue -> processing
+// (decode, enrich, judge, health) -> event queue -> output (JSON lines).
+// The calling thread becomes the control thread: signals, reload, periodic
+// filter refresh. On stop the reader drains what the kernel already wrote,
+// processing drains its queue and releases every event, then writes the
+// final health line, and output writes everything before it returns.
+//
+//   DaemonOptions o;
+//   o.config = *load_sensor_config(path);
+//   o.judge = std::make_shared<MyJudge>();   // optional
+//   return run_sensor_daemon(o, signals);
 #pragma once
 
 #include <atomic>
+#include <memory>
 #include <string>
 
 #include "sensor/config/sensor_config.h"
+#include "sensor/pipeline/event_judge.h"
 
 namespace yagura {
 
@@ -15,6 +25,8 @@ struct DaemonOptions {
   SensorConfig config;
   std::string config_path;  // re-read on reload; empty: built-in defaults
   std::string ready_file;   // created once capture is live; for scripts and tests
+  // Judges every event on the processing thread; null: KeepAllJudge.
+  std::shared_ptr<EventJudge> judge;
 };
 
 // Set by the signal handlers; the daemon acts on them from its loop.

@@ -1,11 +1,15 @@
-// A bounded single-producer single-consumer queue of variable-size byte
-// records, on a Boost.Lockfree spsc_queue of bytes. Bounded in bytes, so
-// memory stays fixed however large records are; no allocation on push.
+// The bounded queue from the ring reader to the processing stage: variable-
+// size byte records on a Boost.Lockfree spsc_queue of bytes, one producer
+// and one consumer. Bounded in bytes, so memory stays fixed however large
+// records are; no allocation on push. The producer never waits: a record
+// refused by back-pressure (low priority past the watermark, anything that
+// does not fit) is shed and counted by type, priority and reason.
 //
-//   RecordQueue q(4 << 20);
-//   if (!q.try_push(bytes)) count_drop();   // producer: never blocks
+//   RecordQueue q(16 << 20);
+//   q.offer(bytes, classify_record(bytes));   // producer: never blocks
 //   std::vector<uint8_t> rec;
-//   while (q.pop(rec)) handle(rec);         // consumer
+//   while (q.pop(rec)) handle(rec);           // consumer
+//   QueueStats s = q.stats();                 // any thread; in bytes
 #pragma once
 
 #include <boost/lockfree/spsc_queue.hpp>
@@ -15,19 +19,28 @@
 #include <thread>
 #include <vector>
 
+#include "sensor/pipeline/back_pressure.h"
+
 namespace yagura {
 
 class RecordQueue {
  public:
-  explicit RecordQueue(size_t capacity_bytes) : bytes_(capacity_bytes) {}
+  // Each record costs its length prefix on top of its bytes.
+  static constexpr size_t kPrefixBytes = sizeof(uint32_t);
 
-  // Producer side. False when the record does not fit now.
-  bool try_push(std::span<const uint8_t> record) {
-    uint32_t len = static_cast<uint32_t>(record.size());
-    if (bytes_.write_available() < sizeof(len) + len) return false;
-    uint8_t prefix[sizeof(len)];
+  explicit RecordQueue(size_t capacity_bytes,
+                       unsigned low_watermark_percent = kLowPriorityWatermarkPercent)
+      : bytes_(capacity_bytes), pressure_(capacity_bytes, low_watermark_percent) {}
+
+  // Producer side. False when shed (counted).
+  bool offer(std::span<const uint8_t> record, ItemClass item) {
+    const uint32_t len = static_cast<uint32_t>(record.size());
+    const size_t used = pressure_.capacity() - bytes_.write_available();
+    if (!pressure_.admit(used, kPrefixBytes + len, item)) return false;
+    // Admitted, so both pushes fit: only this thread adds bytes.
+    uint8_t prefix[kPrefixBytes];
     std::memcpy(prefix, &len, sizeof(len));
-    bytes_.push(prefix, sizeof(len));
+    bytes_.push(prefix, sizeof(prefix));
     bytes_.push(record.data(), len);
     return true;
   }
@@ -35,8 +48,8 @@ class RecordQueue {
   // Consumer side. False when empty. The producer writes a record's length
   // and bytes in two pushes; after seeing the length, wait for the rest.
   bool pop(std::vector<uint8_t>& out) {
-    if (bytes_.read_available() < sizeof(uint32_t)) return false;
-    uint8_t prefix[sizeof(uint32_t)];
+    if (bytes_.read_available() < kPrefixBytes) return false;
+    uint8_t prefix[kPrefixBytes];
     bytes_.pop(prefix, sizeof(prefix));
     uint32_t len;
     std::memcpy(&len, prefix, sizeof(len));
@@ -47,13 +60,18 @@ class RecordQueue {
       if (n == 0) std::this_thread::yield();
       got += n;
     }
+    pressure_.done(1);
     return true;
   }
 
+  // Consumer side.
   bool empty() const { return bytes_.read_available() == 0; }
+
+  QueueStats stats() const { return pressure_.stats(); }
 
  private:
   boost::lockfree::spsc_queue<uint8_t> bytes_;
+  BackPressure pressure_;
 };
 
 }  // namespace yagura

@@ -20,6 +20,7 @@ std::string repo_path(const std::string& relative) {
 
 void check_same(const SensorConfig& got, const SensorConfig& want) {
   CHECK(got.output == want.output);
+  CHECK(got.output_queue_events == want.output_queue_events);
   CHECK(got.tags == want.tags);
   CHECK(got.max_args_bytes == want.max_args_bytes);
   CHECK(got.env_scan_bytes == want.env_scan_bytes);
@@ -72,6 +73,7 @@ TEST_CASE("an empty file gives the defaults", "[config]") {
   const SensorConfig defaults;
   // The documented defaults, so a changed default is a deliberate edit here.
   CHECK(defaults.output == "-");
+  CHECK(defaults.output_queue_events == 8192);
   CHECK(defaults.tags.empty());
   CHECK(defaults.max_args_bytes == 8192);
   CHECK(defaults.env_scan_bytes == 8192);
@@ -100,6 +102,7 @@ TEST_CASE("an empty file gives the defaults", "[config]") {
 TEST_CASE("every section and key is read", "[config]") {
   auto config = parse_sensor_config(R"(
 output: /tmp/out.jsonl
+output_queue_events: 1024
 health_interval_seconds: 15
 host:
   tags: {team: payments, role: db}
@@ -124,6 +127,7 @@ hashing:
   REQUIRE(config.ok());
   SensorConfig want;
   want.output = "/tmp/out.jsonl";
+  want.output_queue_events = 1024;
   want.health_interval_seconds = 15;
   want.tags = {{"team", "payments"}, {"role", "db"}};
   want.max_args_bytes = 4096;
@@ -247,6 +251,18 @@ TEST_CASE("validate checks limits and cross-field constraints", "[config]") {
     c.queue_bytes = 2 * (YG_SCRATCH_SIZE + 1024) - 1;
     CHECK_THAT(validate_error(c), Contains("queue_bytes"));
   }
+  SECTION("output_queue_events: 16 to 65536") {
+    c.output_queue_events = kMinOutputQueueEvents;
+    CHECK(validate(c).ok());
+    c.output_queue_events = kMaxOutputQueueEvents;
+    CHECK(validate(c).ok());
+    c.output_queue_events = kMinOutputQueueEvents - 1;
+    CHECK_THAT(validate_error(c), Contains("output_queue_events"));
+    c.output_queue_events = kMaxOutputQueueEvents + 1;
+    CHECK_THAT(validate_error(c), Contains("output_queue_events"));
+    CHECK(kMinOutputQueueEvents == 16);
+    CHECK(kMaxOutputQueueEvents == 65536);
+  }
   SECTION("process table size") {
     c.process_table_max_entries = 0;
     CHECK_THAT(validate_error(c), Contains("max_entries"));
@@ -279,6 +295,8 @@ TEST_CASE("the shipped config/sensor.yaml loads with its values", "[config]") {
   want.ring_buffer_bytes = 8388608;
   want.wakeup_bytes = 262144;
   want.poll_interval_ms = 100;
+  want.queue_bytes = 16777216;
+  want.output_queue_events = 8192;
   want.process_table_max_entries = 32768;
   want.exited_grace_seconds = 30;
   want.lineage_depth = 16;

@@ -1,0 +1,48 @@
+// The processing stage's exit. Every event the EventProcessor releases is
+// judged (EventJudge), then offered to the event queue with the priority
+// its verdict gives it; health lines go the same way. Processing thread
+// only, like the processor that writes into it.
+//
+//   EventGate gate(judge, queue);
+//   EventProcessor proc(decoder, table, names, hasher, gate, options);
+//   gate.set_now(now);            // the time the judge is given
+//   proc.on_record(bytes, now);   // events come out through gate.write()
+//   gate.offer_health(line);
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "sensor/pipeline/event_judge.h"
+#include "sensor/pipeline/event_processor.h"
+#include "sensor/pipeline/event_queue.h"
+
+namespace yagura {
+
+struct EventGateStats {
+  uint64_t events_in = 0;      // released by the processor
+  uint64_t judge_dropped = 0;  // refused by the judge (which says why)
+  uint64_t health_lines = 0;   // offered to the queue
+};
+
+class EventGate final : public EventSink {
+ public:
+  EventGate(EventJudge& judge, EventQueue& out) : judge_(judge), out_(out) {}
+
+  void set_now(uint64_t now_ns) { now_ns_ = now_ns; }
+  // EventSink: judge, then offer; what the queue refuses it counts.
+  void write(const Event& event) override;
+  void offer_health(std::string json);
+  // The output stage has written and flushed everything offered so far.
+  bool output_done() const { return out_.all_done(); }
+
+  const EventGateStats& stats() const { return stats_; }
+
+ private:
+  EventJudge& judge_;
+  EventQueue& out_;
+  uint64_t now_ns_ = 0;
+  EventGateStats stats_;
+};
+
+}  // namespace yagura
