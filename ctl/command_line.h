@@ -32,11 +32,11 @@ enum ExitCode : int {
 };
 
 enum class Arity {
-  kFlag,      // --name, no value
-  kOptional,  // --name VALUE, at most once
-  kRequired,  // --name VALUE, exactly once
-  kRepeated,  // --name VALUE, once or more
-  kAnyNumber, // --name VALUE, any number of times, none included
+  kFlag,       // --name, no value
+  kOptional,   // --name VALUE, at most once
+  kRequired,   // --name VALUE, exactly once
+  kRepeated,   // --name VALUE, once or more
+  kAnyNumber,  // --name VALUE, any number of times, none included
 };
 
 struct OptionSpec {

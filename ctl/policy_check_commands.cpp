@@ -166,21 +166,20 @@ int policy_test(const ParsedArgs& args) {
       hits += "\n    " + rules[i].id + ": " + what_happened(before[i], now, rules[i].action);
     }
     std::printf("%s:%zu: %s -> %s%s%s\n", events_path.c_str(), line_no, describe(*event).c_str(),
-                decision.keep ? "keep" : "drop",
-                decision.alerts.empty() ? "" : ", alert", hits.c_str());
+                decision.keep ? "keep" : "drop", decision.alerts.empty() ? "" : ", alert",
+                hits.c_str());
   }
-  std::printf("\n%zu events (%zu lines skipped): %zu kept, %zu dropped, %zu with alerts\n",
-              events, skipped, kept, events - kept, alerted);
+  std::printf("\n%zu events (%zu lines skipped): %zu kept, %zu dropped, %zu with alerts\n", events,
+              skipped, kept, events - kept, alerted);
   std::printf("%-40s %8s %8s %10s %8s %9s\n", "rule", "matched", "acted", "suppressed", "shadow",
               "held_back");
   for (size_t i = 0; i < rules.size(); ++i) {
     const RuleCounters& c = evaluator.counters()[i];
-    std::printf("%-40s %8llu %8llu %10llu %8llu %9llu%s\n", rules[i].id.c_str(),
-                static_cast<unsigned long long>(c.matched),
-                static_cast<unsigned long long>(c.acted),
-                static_cast<unsigned long long>(c.suppressed),
-                static_cast<unsigned long long>(c.shadow),
-                static_cast<unsigned long long>(c.held_back), c.matched ? "" : "  (never matched)");
+    std::printf(
+        "%-40s %8llu %8llu %10llu %8llu %9llu%s\n", rules[i].id.c_str(),
+        static_cast<unsigned long long>(c.matched), static_cast<unsigned long long>(c.acted),
+        static_cast<unsigned long long>(c.suppressed), static_cast<unsigned long long>(c.shadow),
+        static_cast<unsigned long long>(c.held_back), c.matched ? "" : "  (never matched)");
   }
   return kExitOk;
 }

@@ -63,8 +63,7 @@ Result<LoadedPolicy> load_policy(const PolicyLoadOptions& o) {
   if (!compiled) return compiled.error();
   if (!o.state_dir.empty()) {
     VersionGuard guard(o.state_dir);
-    if (Status s = guard.check((*compiled)->version(), (*compiled)->sha256(), o.allow_rollback);
-        !s)
+    if (Status s = guard.check((*compiled)->version(), (*compiled)->sha256(), o.allow_rollback); !s)
       return Error{o.path + ": refused: " + s.error().message};
   }
   return LoadedPolicy{std::move(*compiled), o.path, std::move(*signer)};

@@ -7,7 +7,8 @@
 // verify against a trusted key, is refused. Without it, a signature that
 // is present must still verify: a bad signature is never ignored.
 //
-//   PolicyLoadOptions o{.path = "/etc/yagura/policy.yaml", .trusted_keys = {"/etc/yagura/csirt.pub"},
+//   PolicyLoadOptions o{.path = "/etc/yagura/policy.yaml", .trusted_keys =
+//   {"/etc/yagura/csirt.pub"},
 //                       .state_dir = "/var/lib/yagura"};
 //   auto loaded = load_policy(o);
 //   if (!loaded) log(loaded.error().message);     // "policy.yaml:12:5: unknown field ..."

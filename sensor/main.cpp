@@ -39,7 +39,10 @@ void usage() {
       "      --health-interval S  seconds between health lines (0: only at exit)\n"
       "      --no-hash            do not compute SHA-256 of executables\n"
       "      --ready-file PATH    create PATH once capture is live\n"
-      "      --check-config       validate the configuration and exit\n"
+      "      --policy FILE        policy file (overrides policy.path)\n"
+      "      --allow-unsigned-policy  accept a policy without a signature (development)\n"
+      "      --state-dir DIR      where the sensor keeps state (overrides policy.state_dir)\n"
+      "      --check-config       validate the configuration and the policy, and exit\n"
       "  -h, --help\n",
       stderr);
 }
@@ -53,7 +56,7 @@ int main(int argc, char** argv) {
   long max_args = -1, health = -1;
   bool no_hash = false, check_only = false;
 
-  enum { kMaxArgs = 1000, kHealth, kNoHash, kReady, kCheck };
+  enum { kMaxArgs = 1000, kHealth, kNoHash, kReady, kCheck, kPolicy, kUnsigned, kStateDir };
   const option long_opts[] = {{"config", required_argument, nullptr, 'c'},
                               {"output", required_argument, nullptr, 'o'},
                               {"tag", required_argument, nullptr, 't'},
@@ -62,6 +65,9 @@ int main(int argc, char** argv) {
                               {"no-hash", no_argument, nullptr, kNoHash},
                               {"ready-file", required_argument, nullptr, kReady},
                               {"check-config", no_argument, nullptr, kCheck},
+                              {"policy", required_argument, nullptr, kPolicy},
+                              {"allow-unsigned-policy", no_argument, nullptr, kUnsigned},
+                              {"state-dir", required_argument, nullptr, kStateDir},
                               {"help", no_argument, nullptr, 'h'},
                               {nullptr, 0, nullptr, 0}};
   for (int c; (c = getopt_long(argc, argv, "c:o:t:h", long_opts, nullptr)) != -1;) {
@@ -102,6 +108,15 @@ int main(int argc, char** argv) {
       case kCheck:
         check_only = true;
         break;
+      case kPolicy:
+        opts.policy_overrides.path = optarg;
+        break;
+      case kUnsigned:
+        opts.policy_overrides.allow_unsigned = true;
+        break;
+      case kStateDir:
+        opts.policy_overrides.state_dir = optarg;
+        break;
       case 'h':
         usage();
         return 0;
@@ -125,12 +140,20 @@ int main(int argc, char** argv) {
   if (max_args >= 0) opts.config.max_args_bytes = static_cast<uint32_t>(max_args);
   if (health >= 0) opts.config.health_interval_seconds = static_cast<uint32_t>(health);
   if (no_hash) opts.config.hashing = false;
+  opts.config.policy = yagura::apply_policy_overrides(opts.config.policy, opts.policy_overrides);
   if (yagura::Status s = yagura::validate(opts.config); !s) {
     std::fprintf(stderr, "yagura-sensor: %s\n", s.error().message.c_str());
     return 78;
   }
   if (check_only) {
-    std::fprintf(stderr, "yagura-sensor: configuration is valid\n");
+    auto policy = yagura::policy::load_policy(opts.config.policy);
+    if (!policy) {
+      std::fprintf(stderr, "yagura-sensor: %s\n", policy.error().message.c_str());
+      return 78;
+    }
+    std::fprintf(stderr, "yagura-sensor: configuration is valid; policy %s version %llu loads\n",
+                 policy->policy->name().c_str(),
+                 static_cast<unsigned long long>(policy->policy->version()));
     return 0;
   }
 

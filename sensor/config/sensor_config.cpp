@@ -120,6 +120,16 @@ Result<SensorConfig> parse_sensor_config(const std::string& text, const std::str
                            {"exited_grace_seconds", num(c.exited_grace_seconds)},
                            {"lineage_depth", num(c.lineage_depth)}});
                }},
+              {"policy",
+               [&](const YAML::Node& n) {
+                 read_map(name, n,
+                          {{"path", num(c.policy.path)},
+                           {"require_signature", num(c.policy.require_signature)},
+                           {"trusted_keys", num(c.policy.trusted_keys)},
+                           {"state_dir", num(c.policy.state_dir)},
+                           {"allow_rollback", num(c.policy.allow_rollback)},
+                           {"watch", num(c.policy_watch)}});
+               }},
               {"hashing", [&](const YAML::Node& n) {
                  read_map(name, n,
                           {{"enabled", num(c.hashing)},
@@ -135,6 +145,14 @@ Result<SensorConfig> parse_sensor_config(const std::string& text, const std::str
   }
   if (Status s = validate(c); !s) return Error{name + ": " + s.error().message};
   return c;
+}
+
+policy::PolicyLoadOptions apply_policy_overrides(policy::PolicyLoadOptions o,
+                                                 const PolicyOverrides& overrides) {
+  if (overrides.path) o.path = *overrides.path;
+  if (overrides.allow_unsigned) o.require_signature = false;
+  if (overrides.state_dir) o.state_dir = *overrides.state_dir;
+  return o;
 }
 
 Result<SensorConfig> load_sensor_config(const std::string& path) {
@@ -169,6 +187,9 @@ Status validate(const SensorConfig& c) {
       if (!p.starts_with('/')) return Error{"'" + p + "' is not an absolute path"};
   if (!(c.hash_max_seconds_per_file > 0))  // also false for NaN
     return Error{"hashing.max_seconds_per_file must be greater than 0"};
+  // A signed policy with no key to check it can never load: say so now.
+  if (!c.policy.path.empty() && c.policy.require_signature && c.policy.trusted_keys.empty())
+    return Error{"policy.require_signature is on but policy.trusted_keys names no key"};
   return ok_status();
 }
 

@@ -14,9 +14,11 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "common/result.h"
+#include "policy/policy_loader.h"
 #include "sensor/filter/filter_config.h"
 
 namespace yagura {
@@ -54,7 +56,22 @@ struct SensorConfig {
   // What the kernel reports: type switches, ignored processes, watched
   // files (capture.events, capture.network, filter, files).
   KernelFilterConfig filter = default_kernel_filter_config();
+
+  // Which policy runs and how it is trusted (policy.path, require_signature,
+  // trusted_keys, state_dir, allow_rollback); docs/policy.md.
+  policy::PolicyLoadOptions policy{.state_dir = "/var/lib/yagura"};
+  bool policy_watch = true;  // reload when the policy file or its signature changes
 };
+
+// Command-line flags that override the configuration's policy section.
+struct PolicyOverrides {
+  std::optional<std::string> path;       // --policy
+  bool allow_unsigned = false;           // --allow-unsigned-policy (development, tests)
+  std::optional<std::string> state_dir;  // --state-dir
+};
+
+policy::PolicyLoadOptions apply_policy_overrides(policy::PolicyLoadOptions options,
+                                                 const PolicyOverrides& overrides);
 
 Result<SensorConfig> load_sensor_config(const std::string& path);
 Result<SensorConfig> parse_sensor_config(const std::string& yaml_text, const std::string& name);

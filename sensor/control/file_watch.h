@@ -24,7 +24,8 @@ class FileWatch {
   bool changed();
 
  private:
-  FileWatch(UniqueFd fd, std::set<std::string> names) : fd_(std::move(fd)), names_(std::move(names)) {}
+  FileWatch(UniqueFd fd, std::set<std::string> names)
+      : fd_(std::move(fd)), names_(std::move(names)) {}
 
   UniqueFd fd_;
   std::set<std::string> names_;  // base names of the watched files

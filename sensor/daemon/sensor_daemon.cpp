@@ -14,8 +14,10 @@
 #include "common/host.h"
 #include "sensor/capture/bpf_capture.h"
 #include "sensor/capture/ring_reader.h"
+#include "sensor/control/file_watch.h"
 #include "sensor/daemon/health.h"
 #include "sensor/filter/path_watch.h"
+#include "sensor/judge/policy_judge.h"
 #include "sensor/output/json_lines_sink.h"
 #include "sensor/pipeline/event_gate.h"
 #include "sensor/pipeline/event_queue.h"
@@ -40,6 +42,14 @@ class JsonLinesOutput final : public OutputSink {
  private:
   JsonLinesSink& sink_;
 };
+
+void log_policy(const char* why, const policy::LoadedPolicy& p) {
+  std::fprintf(stderr, "yagura-sensor: policy %s version %llu (%s, %s, sha256 %.12s): %s\n",
+               p.policy->name().c_str(), static_cast<unsigned long long>(p.policy->version()),
+               p.origin.c_str(),
+               p.signer.empty() ? "unsigned" : ("signed by " + p.signer.substr(0, 12)).c_str(),
+               p.policy->sha256().c_str(), why);
+}
 
 // systemd Type=notify, without linking libsystemd: one datagram to
 // $NOTIFY_SOCKET ('@' is the abstract namespace).
@@ -88,7 +98,24 @@ int run_sensor_daemon(const DaemonOptions& options, DaemonSignals& signals) {
     return 2;
   }
   const FilterHost filter_host = FilterHost::local(*cgroup2);
-  KernelFilterConfig filter_config = cfg.filter;
+  // A configured policy that cannot load stops the start: running another
+  // one than the CSIRT chose would be worse than not running.
+  policy::PolicyLoadOptions policy_options = cfg.policy;
+  auto initial_policy = policy::load_policy(policy_options);
+  if (!initial_policy) {
+    std::fprintf(stderr, "yagura-sensor: %s\n", initial_policy.error().message.c_str());
+    return 78;  // EX_CONFIG
+  }
+  log_policy("running", *initial_policy);
+  if (Status s = policy::record_accepted(policy_options, *initial_policy->policy); !s)
+    std::fprintf(stderr, "yagura-sensor: %s\n", s.error().message.c_str());
+  // What the control thread knows of the active policy.
+  std::string active_policy_sha = initial_policy->policy->sha256();
+  policy::KernelRequests active_kernel = initial_policy->policy->kernel();
+  // The configuration's kernel filter, and the policy's requests on top.
+  KernelFilterConfig config_filter = cfg.filter;
+  KernelFilterConfig filter_config =
+      with_policy_requests(config_filter, initial_policy->policy->kernel());
   copts.filter = build_filter_tables(filter_config, filter_host);
   for (const std::string& w : copts.filter.warnings)
     std::fprintf(stderr, "yagura-sensor: filter: %s\n", w.c_str());
@@ -113,8 +140,7 @@ int run_sensor_daemon(const DaemonOptions& options, DaemonSignals& signals) {
     hopts.max_seconds_per_file = cfg.hash_max_seconds_per_file;
     hasher = std::make_unique<ExeHasher>(hopts);
   }
-  KeepAllJudge keep_all;
-  EventJudge& judge = options.judge ? *options.judge : keep_all;
+  PolicyJudge judge(*host, std::move(*initial_policy));
   RecordQueue records(cfg.queue_bytes);
   EventQueue events(cfg.output_queue_events);
   EventGate gate(judge, events);
@@ -209,16 +235,59 @@ int run_sensor_daemon(const DaemonOptions& options, DaemonSignals& signals) {
       filter_warnings = warnings;
     });
   };
-  auto reload = [&] {
-    if (options.config_path.empty()) return;
-    auto fresh = load_sensor_config(options.config_path);
-    if (!fresh) {
-      std::fprintf(stderr, "yagura-sensor: reload refused, configuration unchanged: %s\n",
-                   fresh.error().message.c_str());
+  // The policy's watch follows policy.path; built again when it changes.
+  std::optional<FileWatch> policy_watch;
+  auto watch_policy = [&](bool enabled) {
+    policy_watch.reset();
+    if (!enabled || policy_options.path.empty()) return;
+    auto w = FileWatch::open({policy_options.path, policy_options.path + ".sig"});
+    if (!w) {
+      std::fprintf(stderr, "yagura-sensor: policy file watch off: %s\n", w.error().message.c_str());
       return;
     }
-    filter_config = fresh->filter;
+    policy_watch.emplace(std::move(*w));
+  };
+  watch_policy(cfg.policy_watch);
+  // Loaded, verified and compiled here; adopted by the processing thread
+  // between two events. On any error the running policy stays.
+  auto reload_policy = [&](const char* why) {
+    auto next = policy::load_policy(policy_options);
+    if (!next) {
+      std::fprintf(stderr, "yagura-sensor: policy reload refused, policy unchanged: %s\n",
+                   next.error().message.c_str());
+      processing.post(
+          [&judge, e = next.error().message]() mutable { judge.reload_failed(std::move(e)); });
+      return;
+    }
+    if (next->policy->sha256() == active_policy_sha) {
+      std::fprintf(stderr, "yagura-sensor: policy unchanged (%s)\n", why);
+      return;
+    }
+    active_policy_sha = next->policy->sha256();
+    active_kernel = next->policy->kernel();
+    log_policy(why, *next);
+    filter_config = with_policy_requests(config_filter, active_kernel);
+    republish("policy reloaded");
+    if (Status s = policy::record_accepted(policy_options, *next->policy); !s)
+      std::fprintf(stderr, "yagura-sensor: %s\n", s.error().message.c_str());
+    processing.post([&judge, p = std::move(*next)]() mutable { judge.adopt(std::move(p)); });
+  };
+  auto reload = [&] {
+    if (!options.config_path.empty()) {
+      auto fresh = load_sensor_config(options.config_path);
+      if (!fresh) {
+        std::fprintf(stderr, "yagura-sensor: reload refused, configuration unchanged: %s\n",
+                     fresh.error().message.c_str());
+        return;
+      }
+      config_filter = fresh->filter;
+      // Flags given on the command line keep overriding the file.
+      policy_options = apply_policy_overrides(fresh->policy, options.policy_overrides);
+      watch_policy(fresh->policy_watch);
+    }
+    filter_config = with_policy_requests(config_filter, active_kernel);
     republish("configuration reloaded");
+    reload_policy("reloaded");
   };
   const uint64_t refresh_every = filter_config.refresh_seconds * 1'000'000'000ull;
   uint64_t next_refresh = started + refresh_every;
@@ -226,9 +295,18 @@ int run_sensor_daemon(const DaemonOptions& options, DaemonSignals& signals) {
   // The control loop: the stages run on their own; this thread only reacts
   // to the signal flags and the refresh clock, so a short nap bounds how
   // late it reacts.
+  // A policy arrives as two files (policy, signature), each maybe written
+  // in steps: reload once they have been quiet this long.
+  constexpr uint64_t kPolicySettleNs = 300'000'000;
+  uint64_t policy_changed_at = 0;
   while (!signals.stop.load()) {
+    if (policy_watch && policy_watch->changed()) policy_changed_at = boottime_ns();
     if (signals.reload.exchange(false)) {
+      policy_changed_at = 0;
       reload();
+    } else if (policy_changed_at && boottime_ns() - policy_changed_at >= kPolicySettleNs) {
+      policy_changed_at = 0;
+      reload_policy("policy file changed");
     } else if (boottime_ns() >= next_refresh) {
       republish("periodic refresh");
       next_refresh = boottime_ns() + refresh_every;

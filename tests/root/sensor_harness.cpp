@@ -58,21 +58,22 @@ void restore_bytes(Json& j) {
 
 }  // namespace
 
-SensorProcess::SensorProcess(std::vector<std::string> extra_args) {
+SensorProcess::SensorProcess(std::vector<std::string> extra_args, TestPolicy policy) {
   char tmpl[] = "/tmp/yagura-root-XXXXXX";
   REQUIRE(mkdtemp(tmpl) != nullptr);
   dir_ = tmpl;
-  std::vector<std::string> argv = {YAGURA_SENSOR_BIN,
-                                   "--output",
-                                   dir_ + "/events.jsonl",
-                                   "--ready-file",
-                                   dir_ + "/ready",
-                                   "--health-interval",
-                                   "0",
-                                   "--tag",
-                                   "team=csirt",
-                                   "--tag",
-                                   "role=test"};
+  // Capture tests look for every event the kernel reports; the built-in
+  // policy would drop its noise (forks, clean exits, DNS answers).
+  if (policy == TestPolicy::kKeepAll) {
+    std::ofstream(dir_ + "/keep-all.yaml") << "policy: {name: capture-tests, version: 1}\n";
+    extra_args.insert(extra_args.end(),
+                      {"--policy", dir_ + "/keep-all.yaml", "--allow-unsigned-policy"});
+  }
+  std::vector<std::string> argv = {YAGURA_SENSOR_BIN, "--output", dir_ + "/events.jsonl",
+                                   "--ready-file", dir_ + "/ready", "--health-interval", "0",
+                                   "--tag", "team=csirt", "--tag", "role=test",
+                                   // Never the host's own policy state.
+                                   "--state-dir", dir_};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   pid_ = fork();
   REQUIRE(pid_ >= 0);
@@ -215,9 +216,7 @@ RunResult run_actor(const std::vector<std::string>& args, const RunOptions& opti
   return run_program(argv, options);
 }
 
-int exit_code(const RunResult& run) {
-  return WIFEXITED(run.status) ? WEXITSTATUS(run.status) : -1;
-}
+int exit_code(const RunResult& run) { return WIFEXITED(run.status) ? WEXITSTATUS(run.status) : -1; }
 
 std::vector<Json> find_where(const std::vector<Json>& events, const std::string& type, pid_t pid,
                              const std::string& path, const Json& value) {

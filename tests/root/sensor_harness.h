@@ -18,9 +18,15 @@ namespace yagura::test {
 
 using Json = nlohmann::json;
 
+// The policy a test's sensor runs: a keep-everything policy (capture tests
+// see every event), or the one its configuration names (the built-in
+// policy when it names none).
+enum class TestPolicy { kKeepAll, kConfigured };
+
 class SensorProcess {
  public:
-  explicit SensorProcess(std::vector<std::string> extra_args = {});
+  explicit SensorProcess(std::vector<std::string> extra_args = {},
+                         TestPolicy policy = TestPolicy::kKeepAll);
   ~SensorProcess();
   SensorProcess(const SensorProcess&) = delete;
   SensorProcess& operator=(const SensorProcess&) = delete;
@@ -39,9 +45,9 @@ class SensorProcess {
 };
 
 struct RunOptions {
-  std::string cwd;                 // empty: inherit
-  std::vector<std::string> env;    // empty: inherit
-  std::optional<std::string> path; // file to execve, default argv[0]
+  std::string cwd;                  // empty: inherit
+  std::vector<std::string> env;     // empty: inherit
+  std::optional<std::string> path;  // file to execve, default argv[0]
 };
 
 // fork + execve, waits for the child; returns its pid and wait status.

@@ -1,10 +1,11 @@
 // The built-in policy (config/default-policy.yaml) against events written as
 // the sensor writes them: each alert fires on its attack and stays quiet on
 // the everyday case next to it, and the noise rules drop only noise.
+#include "policy/default_policy.h"
+
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "policy/default_policy.h"
 #include "policy/json_fields.h"
 #include "policy/policy_compiler.h"
 #include "policy/policy_evaluator.h"

@@ -114,7 +114,8 @@ TEST_CASE("loader: an older version than the accepted one is refused", "[policy]
 TEST_CASE("loader: compile errors keep their position", "[policy][loader]") {
   Workspace w;
   w.options.require_signature = false;
-  Workspace::write(w.options.path, "policy: {name: t, version: 1}\nrules:\n  - {id: r, action: dorp}\n");
+  Workspace::write(w.options.path,
+                   "policy: {name: t, version: 1}\nrules:\n  - {id: r, action: dorp}\n");
   auto refused = load_policy(w.options);
   REQUIRE_FALSE(refused);
   CHECK_THAT(refused.error().message, Catch::StartsWith(w.options.path + ":3:"));
