@@ -24,18 +24,6 @@ int refuse(const std::string& message) {
   return kExitRefused;
 }
 
-const char* action_name(policy::Action a) {
-  switch (a) {
-    case policy::Action::kKeep:
-      return "keep";
-    case policy::Action::kDrop:
-      return "drop";
-    case policy::Action::kAlert:
-      return "alert";
-  }
-  return "?";
-}
-
 Result<std::shared_ptr<const CompiledPolicy>> compile_file(const std::string& path,
                                                            std::string* text_out = nullptr) {
   auto text = read_file(path);
@@ -73,7 +61,8 @@ void print_summary(const CompiledPolicy& p) {
   std::printf("%s: policy %s version %llu, sha256 %s\n", p.file_name().c_str(), p.name().c_str(),
               static_cast<unsigned long long>(p.version()), p.sha256().c_str());
   std::printf("  %zu rules: %zu alert, %zu keep, %zu drop (%zu in shadow mode); default %s\n",
-              p.rules().size(), alerts, keeps, drops, shadow, action_name(p.default_action()));
+              p.rules().size(), alerts, keeps, drops, shadow,
+              policy::action_name(p.default_action()));
   const policy::KernelRequests& k = p.kernel();
   std::printf(
       "  kernel: %zu ignored executables, %zu users, %zu cgroups; %zu write watches, "
@@ -86,9 +75,9 @@ void print_summary(const CompiledPolicy& p) {
 std::string what_happened(const RuleCounters& before, const RuleCounters& after,
                           policy::Action action) {
   if (after.suppressed > before.suppressed) return "suppressed";
-  if (after.shadow > before.shadow) return std::string("shadow ") + action_name(action);
+  if (after.shadow > before.shadow) return std::string("shadow ") + policy::action_name(action);
   if (after.held_back > before.held_back) return "held back by its rate limit";
-  if (after.acted > before.acted) return action_name(action);
+  if (after.acted > before.acted) return policy::action_name(action);
   return "matched, not acting (already decided)";
 }
 

@@ -22,4 +22,18 @@ const MacroAst* PolicyAst::find_macro(std::string_view macro_name) const {
   return nullptr;
 }
 
+const char* action_name(Action action) {
+  switch (action) {
+    case Action::kKeep:
+      return "keep";
+    case Action::kDrop:
+      return "drop";
+    case Action::kAlert:
+      return "alert";
+  }
+  return "?";
+}
+
+const char* mode_name(Mode mode) { return mode == Mode::kShadow ? "shadow" : "enforce"; }
+
 }  // namespace yagura::policy

@@ -31,6 +31,10 @@ inline std::string location(const std::string& file, Pos pos) {
 enum class Action : uint8_t { kKeep, kDrop, kAlert };
 enum class Mode : uint8_t { kEnforce, kShadow };
 
+// As the policy file spells them: "keep", "drop", "alert"; "enforce", "shadow".
+const char* action_name(Action action);
+const char* mode_name(Mode mode);
+
 // One scalar operand. A "$name" operand is a reference to the named list
 // (list_ref, text = the name); "$$..." is a literal text starting with "$".
 struct ValueAst {

@@ -5,18 +5,6 @@
 namespace yagura {
 namespace {
 
-const char* action_name(policy::Action a) {
-  switch (a) {
-    case policy::Action::kKeep:
-      return "keep";
-    case policy::Action::kDrop:
-      return "drop";
-    case policy::Action::kAlert:
-      return "alert";
-  }
-  return "?";
-}
-
 void write_identity(json::ObjectWriter& out, const policy::LoadedPolicy& loaded) {
   const policy::CompiledPolicy& p = *loaded.policy;
   out.string("name", p.name());
@@ -50,8 +38,8 @@ void write_rules(json::ObjectWriter& out, const policy::CompiledPolicy& p,
     if (i) rules += ',';
     json::ObjectWriter rule(rules);
     rule.string("id", r.id);
-    rule.string("action", action_name(r.action));
-    rule.string("mode", r.mode == policy::Mode::kShadow ? "shadow" : "enforce");
+    rule.string("action", policy::action_name(r.action));
+    rule.string("mode", policy::mode_name(r.mode));
     rule.number("matched", c.matched);
     rule.number("acted", c.acted);
     rule.number("suppressed", c.suppressed);

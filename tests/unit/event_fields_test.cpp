@@ -586,42 +586,6 @@ TEST_CASE("EventFields values, spot checks", "[judge][fields]") {
   CHECK(values_of(newer, "tamper.action") == Values{"64"});
 }
 
-TEST_CASE("Sigma names resolve to the fields they map to", "[judge][fields]") {
-  const std::map<std::string, std::string> aliases = {
-      {"Image", "process.exe"},
-      {"CommandLine", "process.command_line"},
-      {"CurrentDirectory", "process.cwd"},
-      {"User", "process.user"},
-      {"LogonId", "process.loginuid"},
-      {"ProcessId", "process.pid"},
-      {"ParentImage", "parent.exe"},
-      {"ParentCommandLine", "parent.command_line"},
-      {"ParentProcessId", "parent.pid"},
-      {"DestinationIp", "network.destination.ip"},
-      {"DestinationPort", "network.destination.port"},
-      {"DestinationHostname", "network.destination.domain"},
-      {"SourceIp", "network.source.ip"},
-      {"SourcePort", "network.source.port"},
-      {"Initiated", "network.initiated"},
-      {"Protocol", "network.transport"},
-      {"QueryName", "dns.question.name"},
-      {"TargetFilename", "file.path"},
-      {"SourceFilename", "file.source_path"},
-  };
-  for (const auto& [sigma, name] : aliases) {
-    INFO(sigma);
-    const FieldSpec* by_alias = find_field(sigma);
-    REQUIRE(by_alias != nullptr);
-    CHECK(by_alias->name == name);
-    CHECK(find_field(name) == by_alias);
-  }
-  std::string key;
-  const FieldSpec* tag = find_field("host.tags.team.a", &key);
-  REQUIRE(tag != nullptr);
-  CHECK(tag->name == "host.tags");
-  CHECK(key == "team.a");
-}
-
 TEST_CASE("JsonFields gives back raw bytes written as \\udcXX", "[policy][fields]") {
   auto args = [](const std::string& json_args) {
     const std::string line = R"({"type":"exec","process":{"args":)" + json_args + "}}";

@@ -5,19 +5,14 @@
 #include <filesystem>
 #include <fstream>
 
+#include "tests/unit/temp_dir.h"
+
 using namespace yagura;
 namespace fs = std::filesystem;
 
-namespace {
+using yagura::testing::TempDir;
 
-struct TempDir {
-  TempDir() {
-    char tmpl[] = "/tmp/yagura-watch-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string path;
-};
+namespace {
 
 void write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 

@@ -8,6 +8,7 @@
 
 #include "policy/default_policy.h"
 #include "policy/policy_signature.h"
+#include "tests/unit/temp_dir.h"
 
 using namespace yagura::policy;
 namespace fs = std::filesystem;
@@ -15,9 +16,7 @@ namespace fs = std::filesystem;
 namespace {
 
 struct Workspace {
-  Workspace() {
-    char tmpl[] = "/tmp/yagura-loader-XXXXXX";
-    dir = mkdtemp(tmpl);
+  Workspace() : dir(tmp.path) {
     auto pair = generate_key_pair();
     REQUIRE(pair);
     keys = *pair;
@@ -28,7 +27,6 @@ struct Workspace {
     options.trusted_keys = {dir + "/csirt.pub"};
     options.state_dir = dir;
   }
-  ~Workspace() { fs::remove_all(dir); }
 
   static void write(const std::string& path, const std::string& text) {
     std::ofstream(path, std::ios::binary) << text;
@@ -47,7 +45,8 @@ struct Workspace {
     write(options.path + ".sig", *sig);
   }
 
-  std::string dir;
+  yagura::testing::TempDir tmp;
+  const std::string dir;
   GeneratedKeyPair keys;
   PolicyLoadOptions options;
 };

@@ -11,8 +11,12 @@
 #include <string>
 #include <vector>
 
+#include "tests/unit/temp_dir.h"
+
 using namespace yagura::policy;
 namespace fs = std::filesystem;
+
+using yagura::testing::TempDir;
 
 namespace {
 
@@ -72,22 +76,6 @@ std::string verify_error(const std::string& policy, const std::string& sig_text,
   REQUIRE_FALSE(r.ok());
   return r.error().message;
 }
-
-struct TempDir {
-  TempDir() {
-    char tmpl[] = "/tmp/yagura-sig-test-XXXXXX";
-    REQUIRE(::mkdtemp(tmpl) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string write(const std::string& name, const std::string& text, mode_t mode) const {
-    std::string file = path + "/" + name;
-    std::ofstream(file) << text;
-    REQUIRE(::chmod(file.c_str(), mode) == 0);
-    return file;
-  }
-  std::string path;
-};
 
 }  // namespace
 

@@ -8,24 +8,18 @@
 #include <sstream>
 #include <string>
 
+#include "tests/unit/temp_dir.h"
+
 using yagura::policy::AcceptedPolicy;
 using yagura::policy::VersionGuard;
 namespace fs = std::filesystem;
+
+using yagura::testing::TempDir;
 
 namespace {
 
 const std::string kShaA(64, 'a');
 const std::string kShaB(64, 'b');
-
-struct TempDir {
-  TempDir() {
-    char tmpl[] = "/tmp/yagura-guard-test-XXXXXX";
-    REQUIRE(::mkdtemp(tmpl) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string path;
-};
 
 std::string slurp(const std::string& path) {
   std::ifstream in(path);
