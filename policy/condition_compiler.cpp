@@ -152,6 +152,26 @@ void add_operand(FieldMatcher& m, uint32_t op, Op kind, FieldType type, const Va
   }
 }
 
+// A field condition's identity: slot, nocase and every operator with its
+// operands in order, each length-prefixed so that no two differ only in
+// where one text ends.
+std::string predicate_key(uint32_t slot, const MatcherAst& matcher) {
+  std::string k;
+  auto put_u32 = [&k](uint32_t v) { k.append(reinterpret_cast<const char*>(&v), sizeof v); };
+  put_u32(slot);
+  k.push_back(matcher.nocase ? 'i' : 'c');
+  for (const OperatorAst& o : matcher.ops) {
+    k.push_back(static_cast<char>(o.op));
+    put_u32(static_cast<uint32_t>(o.operands.size()));
+    for (const ValueAst& v : o.operands) {
+      k.push_back(v.list_ref ? '$' : '=');
+      put_u32(static_cast<uint32_t>(v.text.size()));
+      k += v.text;
+    }
+  }
+  return k;
+}
+
 }  // namespace
 
 ConditionCompiler::ConditionCompiler(const PolicyAst& ast, MatchProgram& program)
@@ -236,6 +256,13 @@ uint32_t ConditionCompiler::compile_field(const ConditionAst& c) {
     fail(matcher.nocase_pos,
          "nocase applies to string fields only; '" + c.name + "' is " + type_name(spec->type));
   uint32_t slot = slot_for(FieldRef{spec->id, key}, c.pos);
+  // The same condition on the same field is one predicate, whatever the
+  // number of rules naming it: per-event work scales with distinct ones. The
+  // key is the condition as written ("$list" references by name); when it is
+  // known, its first occurrence compiled without error, so this one would too.
+  std::string shape = predicate_key(slot, matcher);
+  if (auto it = predicates_.find(shape); it != predicates_.end())
+    return program_.add_leaf(it->second);
   FieldMatcher& m = program_.matcher(slot);
   std::vector<uint32_t> ops;
   std::optional<bool> exists;
@@ -254,6 +281,7 @@ uint32_t ConditionCompiler::compile_field(const ConditionAst& c) {
   }
   uint32_t predicate = program_.add_predicate(slot);
   m.add_predicate(predicate, std::move(ops), exists);
+  predicates_.emplace(std::move(shape), predicate);
   return program_.add_leaf(predicate);
 }
 

@@ -47,6 +47,7 @@ class ConditionCompiler {
   std::unordered_map<std::string, Macro> macros_;
   std::vector<std::string> macro_stack_;  // names being compiled, for the cycle message
   std::vector<Pos> slot_pos_;             // first use of each slot, for finish()'s errors
+  std::unordered_map<std::string, uint32_t> predicates_;  // predicate_key() -> predicate id
 };
 
 }  // namespace yagura::policy

@@ -61,6 +61,29 @@ void FieldMatcher::add_predicate(uint32_t bit, std::vector<uint32_t> ops,
 }
 
 Status FieldMatcher::finish() {
+  op_first_.assign(op_count_ + 1, 0);
+  op_bits_.clear();
+  present_bits_.clear();
+  absent_bits_.clear();
+  multi_.clear();
+  for (const Predicate& p : predicates_)
+    if (p.exists != false && p.ops.size() == 1) ++op_first_[p.ops[0] + 1];
+  for (uint32_t op = 0; op < op_count_; ++op) op_first_[op + 1] += op_first_[op];
+  op_bits_.resize(op_first_[op_count_]);
+  std::vector<uint32_t> next(op_first_.begin(), op_first_.end() - 1);
+  for (uint32_t i = 0; i < predicates_.size(); ++i) {
+    const Predicate& p = predicates_[i];
+    if (p.exists == false) {
+      // With an operator it can never hold: no value and every operator.
+      if (p.ops.empty()) absent_bits_.push_back(p.bit);
+    } else if (p.ops.empty()) {
+      present_bits_.push_back(p.bit);
+    } else if (p.ops.size() == 1) {
+      op_bits_[next[p.ops[0]]++] = p.bit;
+    } else {
+      multi_.push_back(i);
+    }
+  }
   if (set_ && !set_->Compile())
     return Error{"too many or too large patterns for one RE2 set (out of memory)"};
   return ok_status();
@@ -77,47 +100,55 @@ void FieldMatcher::match_patterns(std::string_view value, FieldScratch& scratch)
     for (size_t i = 0; i < patterns_.size(); ++i)
       if (RE2::PartialMatch(value, *patterns_[i])) scratch.set_hits.push_back(static_cast<int>(i));
   }
-  for (int i : scratch.set_hits) scratch.op_hits.set(pattern_ops_[i], true);
+  for (int i : scratch.set_hits) scratch.hit_ops.push_back(pattern_ops_[i]);
 }
 
 void FieldMatcher::match_value(const std::string& value, FieldScratch& scratch) const {
-  scratch.op_hits.clear(op_count_);
+  scratch.hit_ops.clear();
   if (!exact_.empty()) {
     if (auto it = exact_.find(value); it != exact_.end())
-      for (uint32_t op : it->second) scratch.op_hits.set(op, true);
+      scratch.hit_ops.insert(scratch.hit_ops.end(), it->second.begin(), it->second.end());
   }
   if (!exact_nocase_.empty()) {
     ascii_lower(value, scratch.lowered);
     if (auto it = exact_nocase_.find(scratch.lowered); it != exact_nocase_.end())
-      for (uint32_t op : it->second) scratch.op_hits.set(op, true);
+      scratch.hit_ops.insert(scratch.hit_ops.end(), it->second.begin(), it->second.end());
   }
   if (set_) match_patterns(value, scratch);
   if (!intervals_.empty()) {
     if (std::optional<Number> n = parse_number(value))
       for (const auto& [op, in] : intervals_)
-        if (in.lo <= *n && *n <= in.hi) scratch.op_hits.set(op, true);
+        if (in.lo <= *n && *n <= in.hi) scratch.hit_ops.push_back(op);
   }
   if (!networks_.empty()) {
     if (std::optional<IpAddress> ip = parse_ip(value))
       for (const auto& [op, net] : networks_)
-        if (net.contains(*ip)) scratch.op_hits.set(op, true);
+        if (net.contains(*ip)) scratch.hit_ops.push_back(op);
   }
 }
 
 void FieldMatcher::evaluate(const std::vector<std::string>& values, FieldScratch& scratch,
                             BitSet& bits) const {
-  for (const Predicate& p : predicates_)
-    bits.set(p.bit, values.empty() && p.exists == false && p.ops.empty());
-  if (values.empty()) return;
-  scratch.op_hits.ensure(op_count_);
+  if (values.empty()) {
+    for (uint32_t bit : absent_bits_) bits.set(bit, true);
+    return;
+  }
+  for (uint32_t bit : present_bits_) bits.set(bit, true);
+  if (!multi_.empty()) scratch.op_hits.ensure(op_count_);
   for (const std::string& value : values) {
     match_value(value, scratch);
-    for (const Predicate& p : predicates_) {
-      if (p.exists == false || bits.test(p.bit)) continue;
+    for (uint32_t op : scratch.hit_ops)
+      for (uint32_t i = op_first_[op]; i < op_first_[op + 1]; ++i) bits.set(op_bits_[i], true);
+    if (multi_.empty()) continue;
+    for (uint32_t op : scratch.hit_ops) scratch.op_hits.set(op, true);
+    for (uint32_t i : multi_) {
+      const Predicate& p = predicates_[i];
+      if (bits.test(p.bit)) continue;
       bool all = true;
       for (uint32_t op : p.ops) all = all && scratch.op_hits.test(op);
       if (all) bits.set(p.bit, true);
     }
+    for (uint32_t op : scratch.hit_ops) scratch.op_hits.set(op, false);
   }
 }
 

@@ -9,7 +9,10 @@
 // (one more, lower-cased, for nocase ones), one RE2::Set run for every
 // prefix/suffix/contains/glob/regex, one parse as a number for every
 // range/gt/ge/lt/le, one parse as an address for every cidr. A predicate is
-// then an AND over operator bits.
+// then an AND over operator bits. Per value the cost follows what matched,
+// not the number of predicates: a one-operator predicate (nearly all of
+// them) is set straight from its operator's hits; only predicates with two
+// operators or more take an AND over their operators.
 //
 // An absent field (no values) satisfies no operator: the only predicate that
 // holds on it is `exists: false` alone.
@@ -43,7 +46,8 @@ namespace yagura::policy {
 
 // Per-evaluation working memory, shared by every FieldMatcher of a policy.
 struct FieldScratch {
-  BitSet op_hits;
+  BitSet op_hits;  // all clear between values
+  std::vector<uint32_t> hit_ops;  // operators that hold on the current value
   std::vector<int> set_hits;
   std::string lowered;
   // RE2::Set runs that ran out of DFA memory and were redone pattern by
@@ -72,7 +76,9 @@ class FieldMatcher {
 
   size_t op_count() const { return op_count_; }
 
-  // Writes the bit of every predicate of the field.
+  // Sets the bit of every predicate of the field that holds. The caller
+  // clears the field's predicate bits beforehand (MatchState::begin() clears
+  // them all): bits that do not hold are left as they were.
   void evaluate(const std::vector<std::string>& values, FieldScratch& scratch, BitSet& bits) const;
 
  private:
@@ -87,6 +93,14 @@ class FieldMatcher {
 
   uint32_t op_count_ = 0;
   std::vector<Predicate> predicates_;
+  // Built by finish() from predicates_:
+  // the bits of one-operator predicates (exists not false), by operator,
+  // compressed: those of op are op_bits_[op_first_[op] .. op_first_[op + 1]).
+  std::vector<uint32_t> op_first_;
+  std::vector<uint32_t> op_bits_;
+  std::vector<uint32_t> present_bits_;  // no operator, exists not false: any value
+  std::vector<uint32_t> absent_bits_;   // `exists: false` alone: no value
+  std::vector<uint32_t> multi_;         // indexes into predicates_ of the rest
   std::unordered_map<std::string, std::vector<uint32_t>> exact_;
   std::unordered_map<std::string, std::vector<uint32_t>> exact_nocase_;
   // The set, and each pattern alone for when the set's DFA runs out of memory.

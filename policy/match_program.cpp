@@ -40,6 +40,7 @@ MatchState::MatchState(const MatchProgram& program)
 void MatchState::begin(const FieldSource& source) {
   source_ = &source;
   read_.clear(program_.slot_count());
+  predicates_.clear(program_.predicate_count());  // FieldMatcher::evaluate() only sets bits
 }
 
 const std::vector<std::string>& MatchState::values(uint32_t slot) {

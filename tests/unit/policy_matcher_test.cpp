@@ -298,3 +298,29 @@ TEST_CASE("matcher: a rule only sees the event types it names", "[policy]") {
   CHECK(evaluator.evaluate(FakeFields("network", {{"process.exe", {"/bin/sh"}}}), 0).keep);
   CHECK_FALSE(evaluator.evaluate(FakeFields("unknown", {{"process.exe", {"/bin/sh"}}}), 0).keep);
 }
+
+TEST_CASE("matcher: identical conditions share one predicate", "[policy]") {
+  std::string text = std::string(kPreamble) + "rules:\n";
+  for (int i = 0; i < 500; ++i)
+    text += "  - {id: d" + std::to_string(i) +
+            ", action: drop, when: {all: [{snapshot: false}, {process.exe: /bin/s" +
+            std::to_string(i % 2) + "}]}}\n";
+  // Not the same condition: nocase, another operator, a second operator.
+  text += "  - {id: k1, action: keep, when: {process.exe: {eq: /BIN/S9, nocase: true}}}\n";
+  text += "  - {id: k2, action: keep, when: {process.exe: {prefix: /bin/s}}}\n";
+  text += "  - {id: k3, action: keep, when: {process.exe: {prefix: /opt/, suffix: /s9}}}\n";
+  auto policy = compile_policy(text, "m.yaml");
+  REQUIRE(policy);
+  // The preamble's two macro leaves; snapshot: false, /bin/s0, /bin/s1; k1, k2, k3.
+  CHECK((*policy)->program().predicate_count() == 2 + 3 + 3);
+  PolicyEvaluator evaluator(*policy);
+  auto exec = [](const std::string& exe, const std::string& snapshot) {
+    return FakeFields("exec", {{"process.exe", {exe}}, {"snapshot", {snapshot}}});
+  };
+  CHECK_FALSE(evaluator.evaluate(exec("/bin/s1", "false"), 0).keep);  // d1
+  CHECK(evaluator.evaluate(exec("/bin/s1", "true"), 0).keep);         // k2, bits reset
+  CHECK(evaluator.evaluate(exec("/bin/s9", "false"), 0).keep);        // k1, k2
+  CHECK(evaluator.evaluate(exec("/opt/s9", "false"), 0).keep);        // k3
+  CHECK_FALSE(evaluator.evaluate(exec("/opt/s8", "false"), 0).keep);  // default drop
+  CHECK_FALSE(evaluator.evaluate(exec("/bin/s0", "false"), 0).keep);  // d0
+}
