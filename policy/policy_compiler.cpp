@@ -1,7 +1,6 @@
 #include "policy/policy_compiler.h"
 
-#include <openssl/evp.h>
-
+#include "common/sha256.h"
 #include "policy/condition_compiler.h"
 #include "policy/condition_types.h"
 #include "policy/fields.h"
@@ -11,19 +10,6 @@
 namespace yagura::policy {
 
 namespace {
-
-std::string sha256_hex(std::string_view text) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  EVP_Digest(text.data(), text.size(), digest, &size, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < size; ++i) {
-    hex += kHex[digest[i] >> 4];
-    hex += kHex[digest[i] & 15];
-  }
-  return hex;
-}
 
 std::vector<std::string> texts(const std::vector<ValueAst>& values) {
   std::vector<std::string> out;

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <charconv>
 
+#include "common/durable_file.h"
 #include "common/unique_fd.h"
 
 namespace yagura::policy {
@@ -70,16 +71,6 @@ Result<AcceptedPolicy> parse_state(std::string_view text, const std::string& pat
   return state;
 }
 
-Status write_all(int fd, std::string_view data, const std::string& path) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Error::from_errno("write " + path);
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return ok_status();
-}
-
 }  // namespace
 
 VersionGuard::VersionGuard(const std::string& state_dir)
@@ -138,27 +129,7 @@ Status VersionGuard::record(const AcceptedPolicy& policy) {
   }
   const std::string text =
       "version " + std::to_string(policy.version) + "\nsha256 " + policy.sha256 + "\n";
-
-  // A unique temporary name in the same directory: rename() is atomic only
-  // within one file system, and a crash leaves at most a stray temporary,
-  // never a truncated state file.
-  std::string tmp = state_path_ + ".tmp.XXXXXX";
-  UniqueFd fd(::mkostemp(tmp.data(), O_CLOEXEC));
-  if (!fd.valid()) return Error::from_errno("create temporary policy state in " + state_dir_);
-  Status s = write_all(fd.get(), text, tmp);
-  if (s && ::fsync(fd.get()) != 0) s = Error::from_errno("fsync " + tmp);
-  if (s && ::close(fd.release()) != 0) s = Error::from_errno("close " + tmp);
-  if (s && ::rename(tmp.c_str(), state_path_.c_str()) != 0) {
-    s = Error::from_errno("rename " + tmp + " to " + state_path_);
-  }
-  if (!s) {
-    ::unlink(tmp.c_str());
-    return s;
-  }
-  // Without this the rename itself may not survive a power loss.
-  UniqueFd dir(::open(state_dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!dir.valid() || ::fsync(dir.get()) != 0) return Error::from_errno("fsync " + state_dir_);
-  return ok_status();
+  return replace_file_durably(state_path_, text);
 }
 
 }  // namespace yagura::policy

@@ -5,15 +5,21 @@
 //
 // Layout: one directory; per priority lane, append-only segment files
 // "lane<P>-<first sequence, 20 digits>.seg". Each record is a fixed header
-// (magic, lengths, sequence, priority, event counts, CRC-32C of header and
-// payload) followed by the payload (a compressed batch). Appends are
-// fsync'ed before they return (SpoolOptions::sync).
+// (magic, lengths, sequence, priority, event counts, a CRC-32C of the header
+// and one of header and payload) followed by the payload (a compressed
+// batch). Appends are fsync'ed before they return (SpoolOptions::sync).
 //
 // Recovery (open): every segment is read back; a record that is torn
 // (short) or fails its checksum ends that segment: the file is cut there and
 // the record, with anything after it, is reported as a loss (kCorrupt).
 // Everything complete before it is kept and comes back from next() in
 // sequence order.
+//
+// Acknowledgements are kept as a watermark (every sequence at or below it is
+// acknowledged), written without fsync: after a crash, records acknowledged
+// after its last durable write come back from next() once more. The
+// collector drops duplicates by sequence; an unacknowledged record is never
+// lost to this.
 //
 // Bound: total segment bytes stay under max_bytes. To make room, whole
 // segments go, oldest first from the lowest priority lane that has one
@@ -47,8 +53,8 @@ struct SpoolOptions {
 };
 
 struct SpoolRecord {
-  uint64_t sequence = 0;   // strictly increasing across appends, all lanes
-  uint32_t priority = 0;   // lane; higher is kept longer
+  uint64_t sequence = 0;  // strictly increasing across appends, all lanes
+  uint32_t priority = 0;  // lane; higher is kept longer
   uint32_t events = 0;
   uint32_t alert_events = 0;
   std::string payload;
@@ -65,7 +71,7 @@ struct SpoolLoss {
 };
 
 struct SpoolStats {
-  uint64_t bytes = 0;            // on disk now
+  uint64_t bytes = 0;  // on disk now
   uint64_t segments = 0;
   uint64_t pending_records = 0;  // appended, not acknowledged
   uint64_t pending_events = 0;
@@ -73,7 +79,8 @@ struct SpoolStats {
   uint64_t acked_records = 0;
   uint64_t evicted_records = 0;  // unacknowledged records lost to the bound
   uint64_t evicted_events = 0;
-  uint64_t corrupt_records = 0;  // found at open
+  uint64_t corrupt_records = 0;    // lost to damage, found at open or by next()
+  uint64_t recovered_records = 0;  // unacknowledged records found at open
   uint64_t append_errors = 0;
 };
 
@@ -89,8 +96,10 @@ class Spool {
   Status append(const SpoolRecord& record);
 
   // The unacknowledged record with the lowest sequence, payload read back
-  // from disk and checked; nullopt when none. An unreadable record is
-  // dropped, reported as a kCorrupt loss, and the next one returned.
+  // from disk and checked; nullopt when none (or when the file cannot be
+  // opened right now, e.g. out of descriptors: call again later). A record
+  // whose bytes do not check out is dropped, reported as a kCorrupt loss, and
+  // the next one returned.
   std::optional<SpoolRecord> next();
 
   // The collector has stored `sequence`: it is never returned again, and a

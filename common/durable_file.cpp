@@ -1,0 +1,44 @@
+#include "common/durable_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/unique_fd.h"
+
+namespace yagura {
+
+Status write_all(int fd, std::string_view data, const std::string& what) {
+  while (!data.empty()) {
+    const ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Error::from_errno("write " + what);
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return ok_status();
+}
+
+Status replace_file_durably(const std::string& path, std::string_view contents, int mode) {
+  const size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  // Unique, so that two writers never share a temporary; in the same
+  // directory, because rename() is atomic only within one file system.
+  std::string tmp = path + ".tmp.XXXXXX";
+  UniqueFd fd(::mkostemp(tmp.data(), O_CLOEXEC));
+  if (!fd.valid()) return Error::from_errno("create a temporary file for " + path);
+  Status s = write_all(fd.get(), contents, tmp);
+  if (s && ::fchmod(fd.get(), static_cast<mode_t>(mode)) != 0) s = Error::from_errno("chmod " + tmp);
+  if (s && ::fsync(fd.get()) != 0) s = Error::from_errno("fsync " + tmp);
+  if (s && ::close(fd.release()) != 0) s = Error::from_errno("close " + tmp);
+  if (s && ::rename(tmp.c_str(), path.c_str()) != 0)
+    s = Error::from_errno("rename " + tmp + " to " + path);
+  if (!s) {
+    ::unlink(tmp.c_str());
+    return s;
+  }
+  UniqueFd d(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!d.valid() || ::fsync(d.get()) != 0) return Error::from_errno("fsync " + dir);
+  return ok_status();
+}
+
+}  // namespace yagura

@@ -1,0 +1,22 @@
+// Replacing a small file so that a crash or power loss leaves either the
+// old contents or the new, never a mix or a truncated file: write a unique
+// temporary in the same directory, fsync it, rename it over the file, fsync
+// the directory (without which the rename itself may not survive).
+//
+//   if (Status s = replace_file_durably(dir + "/state", text); !s) log(s.error().message);
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+
+namespace yagura {
+
+// The new file gets `mode`; the directory must exist.
+Status replace_file_durably(const std::string& path, std::string_view contents, int mode = 0600);
+
+// Writes all of `data`, retrying short writes and EINTR.
+Status write_all(int fd, std::string_view data, const std::string& what);
+
+}  // namespace yagura
