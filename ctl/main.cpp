@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "ctl/collector_commands.h"
 #include "ctl/command_line.h"
 #include "ctl/policy_check_commands.h"
 #include "ctl/policy_commands.h"
@@ -29,6 +30,18 @@ const std::vector<CommandSpec> kCommands = {
         {flag("strict"), any_number_of_values("trusted")}, 1, 1, policy_check},
     {"policy test", "[--summary] POLICY.yaml EVENTS.jsonl", "replay recorded events through a policy: the rules each one hits",
         {flag("summary")}, 2, 2, policy_test},
+    {"policy push", "[--sig FILE] [--tag KEY=VALUE ...] POLICY.yaml", "push a signed policy to the collector, for every host or those with all the tags",
+        with_connection_options({optional_value("sig"), any_number_of_values("tag")}), 1, 1, policy_push},
+    {"policy status", "", "which hosts run which policy version, which failed to apply one and why",
+        with_connection_options({}), 0, 0, policy_status},
+    {"hosts", "[--tag KEY=VALUE ...] [--ran-hash SHA256 | --contacted IP | --domain NAME]", "hosts the collector knows; or those that ran an executable, contacted an address, resolved or contacted a domain",
+        with_connection_options({any_number_of_values("tag"), optional_value("ran-hash"), optional_value("contacted"), optional_value("domain")}), 0, 0, hosts},
+    {"events", "--sensor ID [--from TIME] [--to TIME] [--type TYPE] [--limit N]", "a host's events in a time range (RFC 3339 or epoch ns), as JSON lines",
+        with_connection_options({required_value("sensor"), optional_value("from"), optional_value("to"), optional_value("type"), optional_value("limit")}), 0, 0, events},
+    {"process", "--sensor ID --key TGID:START", "a process: its lineage, children, network, DNS and file activity",
+        with_connection_options({required_value("sensor"), required_value("key")}), 0, 0, process},
+    {"gaps", "[--sensor ID]", "sequences the collector never stored, reported or missing, per sensor",
+        with_connection_options({optional_value("sensor")}), 0, 0, gaps},
     {"help", "", "list the commands",
         {}, 0, 0, help},
 };

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/durable_file.h"
 #include "common/read_file.h"
 #include "common/unique_fd.h"
 #include "policy/policy_signature.h"
@@ -33,13 +34,7 @@ Status write_file(const std::string& path, const std::string& text, mode_t mode,
     if (errno == EEXIST) return Error{path + ": already exists; refusing to overwrite it"};
     return Error::from_errno(path);
   }
-  std::string_view rest = text;
-  while (!rest.empty()) {
-    ssize_t n = ::write(fd.get(), rest.data(), rest.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Error::from_errno(path);
-    rest.remove_prefix(static_cast<size_t>(n));
-  }
+  if (Status s = write_all(fd.get(), text, path); !s) return s;
   if (::fsync(fd.get()) != 0 || ::close(fd.release()) != 0) return Error::from_errno(path);
   return ok_status();
 }

@@ -130,6 +130,52 @@ Result<SensorConfig> parse_sensor_config(const std::string& text, const std::str
                            {"allow_rollback", num(c.policy.allow_rollback)},
                            {"watch", num(c.policy_watch)}});
                }},
+              {"upload",
+               [&](const YAML::Node& n) {
+                 UploadConfig& u = c.upload;
+                 read_map(
+                     name, n,
+                     {{"collector", num(u.collector)},
+                      {"sensor_id", num(u.sensor_id)},
+                      {"tls",
+                       [&](const YAML::Node& t) {
+                         read_map(name, t,
+                                  {{"ca", num(u.ca)},
+                                   {"cert", num(u.cert)},
+                                   {"key", num(u.key)},
+                                   {"pinned_public_key", num(u.pinned_public_key)}});
+                       }},
+                      {"proxy", num(u.proxy)},
+                      {"batch",
+                       [&](const YAML::Node& b) {
+                         read_map(name, b,
+                                  {{"max_events", num(u.batch_max_events)},
+                                   {"max_bytes", num(u.batch_max_bytes)},
+                                   {"max_age_ms", num(u.batch_max_age_ms)}});
+                       }},
+                      {"spool",
+                       [&](const YAML::Node& b) {
+                         read_map(name, b,
+                                  {{"dir", num(u.spool_dir)},
+                                   {"max_bytes", num(u.spool_max_bytes)},
+                                   {"segment_bytes", num(u.spool_segment_bytes)}});
+                       }},
+                      {"bandwidth_bytes_per_second", num(u.bandwidth_bytes_per_second)},
+                      {"timeouts",
+                       [&](const YAML::Node& b) {
+                         read_map(name, b,
+                                  {{"connect_ms", num(u.connect_timeout_ms)},
+                                   {"request_ms", num(u.request_timeout_ms)}});
+                       }},
+                      {"retry",
+                       [&](const YAML::Node& b) {
+                         read_map(name, b,
+                                  {{"initial_ms", num(u.retry_initial_ms)},
+                                   {"max_ms", num(u.retry_max_ms)}});
+                       }},
+                      {"heartbeat_seconds", num(u.heartbeat_seconds)},
+                      {"accept_policy", num(u.accept_policy)}});
+               }},
               {"hashing", [&](const YAML::Node& n) {
                  read_map(name, n,
                           {{"enabled", num(c.hashing)},
@@ -187,6 +233,22 @@ Status validate(const SensorConfig& c) {
       if (!p.starts_with('/')) return Error{"'" + p + "' is not an absolute path"};
   if (!(c.hash_max_seconds_per_file > 0))  // also false for NaN
     return Error{"hashing.max_seconds_per_file must be greater than 0"};
+  if (c.output.empty() && !c.upload.enabled())
+    return Error{"nothing to write to: output is empty and upload.collector is not set"};
+  if (c.upload.enabled()) {
+    const UploadConfig& u = c.upload;
+    if (!u.collector.starts_with("https://"))
+      return Error{"upload.collector must be an https:// URL"};
+    if (u.ca.empty() || u.cert.empty() || u.key.empty())
+      return Error{"upload.tls needs ca, cert and key: the collector accepts only mutual TLS"};
+    if (u.batch_max_events == 0 || u.batch_max_bytes == 0 || u.batch_max_age_ms == 0)
+      return Error{"upload.batch limits must be greater than 0"};
+    if (u.spool_segment_bytes == 0 || u.spool_max_bytes < 2 * u.spool_segment_bytes)
+      return Error{"upload.spool.max_bytes must hold at least two segments"};
+    if (u.retry_initial_ms == 0 || u.retry_max_ms < u.retry_initial_ms)
+      return Error{"upload.retry needs 0 < initial_ms <= max_ms"};
+    if (u.heartbeat_seconds == 0) return Error{"upload.heartbeat_seconds must be greater than 0"};
+  }
   // A signed policy with no key to check it can never load: say so now.
   if (!c.policy.path.empty() && c.policy.require_signature && c.policy.trusted_keys.empty())
     return Error{"policy.require_signature is on but policy.trusted_keys names no key"};

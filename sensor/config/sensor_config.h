@@ -29,8 +29,37 @@ namespace yagura {
 inline constexpr uint32_t kMinOutputQueueEvents = 16;
 inline constexpr uint32_t kMaxOutputQueueEvents = 65536;
 
+// Shipping to the collector (upload:); off while `collector` is empty.
+// docs/operations.md describes every key.
+struct UploadConfig {
+  std::string collector;  // "https://host:port"
+  std::string sensor_id;  // empty: the hostname; must be the certificate's common name
+  std::string ca;         // CA that signed the collector's certificate (PEM)
+  std::string cert;       // this sensor's client certificate (PEM)
+  std::string key;        // and its key
+  std::string pinned_public_key;  // optional, curl syntax "sha256//<base64>"
+  std::string proxy;              // optional, "http://proxy:3128"
+  uint32_t batch_max_events = 2000;
+  uint64_t batch_max_bytes = 1u << 20;
+  uint32_t batch_max_age_ms = 2000;
+  std::string spool_dir;  // empty: <policy.state_dir>/spool
+  uint64_t spool_max_bytes = 1ull << 30;
+  uint64_t spool_segment_bytes = 16ull << 20;
+  uint64_t bandwidth_bytes_per_second = 0;  // 0: unlimited
+  uint32_t connect_timeout_ms = 10'000;
+  uint32_t request_timeout_ms = 60'000;
+  uint32_t retry_initial_ms = 1000;
+  uint32_t retry_max_ms = 60'000;
+  uint32_t heartbeat_seconds = 60;
+  // Apply policies the collector offers (their signature is still checked
+  // against policy.trusted_keys).
+  bool accept_policy = true;
+
+  bool enabled() const { return !collector.empty(); }
+};
+
 struct SensorConfig {
-  std::string output = "-";
+  std::string output = "-";  // "": no local output (upload only)
   // Events (and health lines) queued between processing and output.
   uint32_t output_queue_events = 8192;
   std::map<std::string, std::string> tags;
@@ -61,6 +90,8 @@ struct SensorConfig {
   // trusted_keys, state_dir, allow_rollback); docs/policy.md.
   policy::PolicyLoadOptions policy{.state_dir = "/var/lib/yagura"};
   bool policy_watch = true;  // reload when the policy file or its signature changes
+
+  UploadConfig upload;
 };
 
 // Command-line flags that override the configuration's policy section.

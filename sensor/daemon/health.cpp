@@ -112,6 +112,34 @@ std::string health_json(const HostIdentity& host, const WallClock& clock, const 
     }
     write_pipeline_health(root, h.pipeline);
     if (h.judge) h.judge->write_health(root);
+    if (h.upload) {
+      const UploaderStats& u = *h.upload;
+      json::ObjectWriter o(root.key("upload"));
+      o.number("batches_sealed", u.batches_sealed);
+      o.number("events_sealed", u.events_sealed);
+      o.number("seal_errors", u.seal_errors);
+      o.number("batches_acked", u.batches_acked);
+      o.number("events_acked", u.events_acked);
+      o.number("duplicates", u.duplicates);
+      o.number("bytes_sent", u.bytes_sent);
+      o.number("send_errors", u.send_errors);
+      o.number("refused", u.refused);
+      o.number("rejected_batches", u.rejected_batches);
+      o.number("gaps_reported", u.gaps_reported);
+      o.number("policy_fetches", u.policy_fetches);
+      o.number("policy_fetch_errors", u.policy_fetch_errors);
+      o.number("last_acked_sequence", u.last_acked_sequence);
+      o.number("last_status", static_cast<uint64_t>(u.last_status));
+      json::ObjectWriter sp(o.key("spool"));
+      sp.number("bytes", u.spool.bytes);
+      sp.number("segments", u.spool.segments);
+      sp.number("pending_records", u.spool.pending_records);
+      sp.number("pending_events", u.spool.pending_events);
+      sp.number("evicted_records", u.spool.evicted_records);
+      sp.number("evicted_events", u.spool.evicted_events);
+      sp.number("corrupt_records", u.spool.corrupt_records);
+      sp.number("append_errors", u.spool.append_errors);
+    }
   }
   return out;
 }

@@ -9,15 +9,20 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <mutex>
+#include <optional>
 #include <thread>
+#include <utility>
 
 #include "common/host.h"
 #include "sensor/capture/bpf_capture.h"
 #include "sensor/capture/ring_reader.h"
+#include "sensor/control/distributed_policy.h"
 #include "sensor/control/file_watch.h"
 #include "sensor/daemon/health.h"
 #include "sensor/filter/path_watch.h"
 #include "sensor/judge/policy_judge.h"
+#include "sensor/output/event_output.h"
 #include "sensor/output/json_lines_sink.h"
 #include "sensor/pipeline/event_gate.h"
 #include "sensor/pipeline/event_queue.h"
@@ -27,21 +32,6 @@
 
 namespace yagura {
 namespace {
-
-// JsonLinesSink as the output stage's sink.
-class JsonLinesOutput final : public OutputSink {
- public:
-  explicit JsonLinesOutput(JsonLinesSink& sink) : sink_(sink) {}
-  void write(const Event& event) override { sink_.write(event); }
-  void write_line(std::string_view json) override { sink_.write_line(json); }
-  void flush() override { sink_.flush(); }
-  OutputSinkStats stats() const override {
-    return OutputSinkStats{sink_.lines(), sink_.write_errors(), sink_.lines_lost()};
-  }
-
- private:
-  JsonLinesSink& sink_;
-};
 
 void log_policy(const char* why, const policy::LoadedPolicy& p) {
   std::fprintf(stderr, "yagura-sensor: policy %s version %llu (%s, %s, sha256 %.12s): %s\n",
@@ -69,6 +59,31 @@ void sd_notify_ready() {
   close(fd);
 }
 
+UploaderOptions upload_options(const SensorConfig& cfg, const HostIdentity& host) {
+  const UploadConfig& u = cfg.upload;
+  UploaderOptions o;
+  o.sensor_id = u.sensor_id.empty() ? host.hostname : u.sensor_id;
+  o.host = host;
+  o.event_schema = kJsonSchemaVersion;
+  o.batch = BatchLimits{u.batch_max_events, u.batch_max_bytes, u.batch_max_age_ms * 1'000'000ull};
+  o.heartbeat_ns = u.heartbeat_seconds * 1'000'000'000ull;
+  o.spool = SpoolOptions{u.spool_dir.empty() ? cfg.policy.state_dir + "/spool" : u.spool_dir,
+                         u.spool_max_bytes, u.spool_segment_bytes, true};
+  o.sequence_path = cfg.policy.state_dir + "/upload-sequence";
+  o.http.base_url = u.collector;
+  o.http.ca_file = u.ca;
+  o.http.cert_file = u.cert;
+  o.http.key_file = u.key;
+  o.http.pinned_public_key = u.pinned_public_key;
+  o.http.proxy = u.proxy;
+  o.http.connect_timeout = std::chrono::milliseconds(u.connect_timeout_ms);
+  o.http.request_timeout = std::chrono::milliseconds(u.request_timeout_ms);
+  o.http.max_send_bytes_per_second = u.bandwidth_bytes_per_second;
+  o.retry_initial = std::chrono::milliseconds(u.retry_initial_ms);
+  o.retry_max = std::chrono::milliseconds(u.retry_max_ms);
+  return o;
+}
+
 }  // namespace
 
 int run_sensor_daemon(const DaemonOptions& options, DaemonSignals& signals) {
@@ -80,10 +95,14 @@ int run_sensor_daemon(const DaemonOptions& options, DaemonSignals& signals) {
   }
   host->tags = cfg.tags;
   WallClock clock;
-  auto sink = JsonLinesSink::open(cfg.output, JsonWriter(*host, clock));
-  if (!sink) {
-    std::fprintf(stderr, "yagura-sensor: %s\n", sink.error().message.c_str());
-    return 1;
+  std::unique_ptr<JsonLinesSink> local_output;
+  if (!cfg.output.empty()) {
+    auto sink = JsonLinesSink::open(cfg.output, JsonWriter(*host, clock));
+    if (!sink) {
+      std::fprintf(stderr, "yagura-sensor: %s\n", sink.error().message.c_str());
+      return 1;
+    }
+    local_output = std::move(*sink);
   }
 
   CaptureOptions copts;
@@ -100,8 +119,23 @@ int run_sensor_daemon(const DaemonOptions& options, DaemonSignals& signals) {
   const FilterHost filter_host = FilterHost::local(*cgroup2);
   // A configured policy that cannot load stops the start: running another
   // one than the CSIRT chose would be worse than not running.
-  policy::PolicyLoadOptions policy_options = cfg.policy;
+  // A policy the collector distributed replaces the configured one, until
+  // it is refused (then the configured one runs again).
+  const DistributedPolicy distributed(cfg.policy.state_dir);
+  const bool accept_distributed = cfg.upload.enabled() && cfg.upload.accept_policy;
+  auto choose_policy_options = [&](const policy::PolicyLoadOptions& configured) {
+    return accept_distributed && distributed.present() ? distributed.options(configured)
+                                                       : configured;
+  };
+  policy::PolicyLoadOptions policy_options = choose_policy_options(cfg.policy);
   auto initial_policy = policy::load_policy(policy_options);
+  if (!initial_policy && policy_options.path == distributed.path()) {
+    std::fprintf(stderr, "yagura-sensor: distributed policy refused, configured policy runs: %s\n",
+                 initial_policy.error().message.c_str());
+    distributed.discard();
+    policy_options = cfg.policy;
+    initial_policy = policy::load_policy(policy_options);
+  }
   if (!initial_policy) {
     std::fprintf(stderr, "yagura-sensor: %s\n", initial_policy.error().message.c_str());
     return 78;  // EX_CONFIG
@@ -158,7 +192,28 @@ int run_sensor_daemon(const DaemonOptions& options, DaemonSignals& signals) {
   };
   EventProcessor processor(decoder, table, names, hasher.get(), gate, popts);
 
-  JsonLinesOutput output_sink(**sink);
+  // The upload thread stores an offered policy; the control loop applies it.
+  std::mutex offered_mu;
+  std::optional<std::pair<uint64_t, std::string>> offered;  // version, sha256
+  std::unique_ptr<Uploader> uploader;
+  if (cfg.upload.enabled()) {
+    auto up = Uploader::start(upload_options(cfg, *host), [&](wire::v1::PolicyDocument doc) {
+      if (Status s = distributed.store(doc); !s) {
+        std::fprintf(stderr, "yagura-sensor: %s\n", s.error().message.c_str());
+        return;
+      }
+      std::lock_guard lock(offered_mu);
+      offered.emplace(doc.version(), doc.sha256());
+    });
+    if (!up) {
+      std::fprintf(stderr, "yagura-sensor: %s\n", up.error().message.c_str());
+      return 78;  // EX_CONFIG: certificates, spool directory
+    }
+    uploader = std::move(*up);
+    const auto& p = judge.active();
+    uploader->set_policy(p.name(), p.version(), p.sha256());
+  }
+  EventOutput output_sink(JsonWriter(*host, clock), clock, local_output.get(), uploader.get());
   OutputStage output(events, output_sink);
   RingReader reader((*capture)->ring_fd(), records, static_cast<int>(cfg.poll_interval_ms));
 
@@ -185,6 +240,7 @@ int run_sensor_daemon(const DaemonOptions& options, DaemonSignals& signals) {
     h.degraded = (*capture)->degraded();
     h.filter_generations = filter_generations;
     h.filter_warnings = filter_warnings;
+    if (uploader) h.upload = uploader->stats();
     return health_json(*host, clock, h);
   };
   ProcessingStage processing(records, processor, gate, sopts);
@@ -249,19 +305,20 @@ int run_sensor_daemon(const DaemonOptions& options, DaemonSignals& signals) {
   };
   watch_policy(cfg.policy_watch);
   // Loaded, verified and compiled here; adopted by the processing thread
-  // between two events. On any error the running policy stays.
-  auto reload_policy = [&](const char* why) {
+  // between two events. On any error the running policy stays. Returns
+  // the error, "" when the policy runs (or already ran).
+  auto reload_policy = [&](const char* why) -> std::string {
     auto next = policy::load_policy(policy_options);
     if (!next) {
       std::fprintf(stderr, "yagura-sensor: policy reload refused, policy unchanged: %s\n",
                    next.error().message.c_str());
       processing.post(
           [&judge, e = next.error().message]() mutable { judge.reload_failed(std::move(e)); });
-      return;
+      return next.error().message;
     }
     if (next->policy->sha256() == active_policy_sha) {
       std::fprintf(stderr, "yagura-sensor: policy unchanged (%s)\n", why);
-      return;
+      return "";
     }
     active_policy_sha = next->policy->sha256();
     active_kernel = next->policy->kernel();
@@ -270,7 +327,25 @@ int run_sensor_daemon(const DaemonOptions& options, DaemonSignals& signals) {
     republish("policy reloaded");
     if (Status s = policy::record_accepted(policy_options, *next->policy); !s)
       std::fprintf(stderr, "yagura-sensor: %s\n", s.error().message.c_str());
+    if (uploader)
+      uploader->set_policy(next->policy->name(), next->policy->version(), next->policy->sha256());
     processing.post([&judge, p = std::move(*next)]() mutable { judge.adopt(std::move(p)); });
+    return "";
+  };
+  // A policy the collector offered, stored by the upload thread: applied
+  // like a local file; refused, it is discarded and the policy that ran
+  // before keeps running. The collector learns the outcome either way.
+  auto apply_offered = [&](uint64_t version, const std::string& sha256) {
+    const policy::PolicyLoadOptions before = policy_options;
+    policy_options = distributed.options(before);
+    const std::string error = reload_policy("distributed by the collector");
+    if (!error.empty()) {
+      distributed.discard();
+      policy_options = before;
+    } else {
+      watch_policy(cfg.policy_watch);
+    }
+    uploader->report_policy_status(version, sha256, error.empty(), error);
   };
   auto reload = [&] {
     if (!options.config_path.empty()) {
@@ -282,7 +357,8 @@ int run_sensor_daemon(const DaemonOptions& options, DaemonSignals& signals) {
       }
       config_filter = fresh->filter;
       // Flags given on the command line keep overriding the file.
-      policy_options = apply_policy_overrides(fresh->policy, options.policy_overrides);
+      policy_options =
+          choose_policy_options(apply_policy_overrides(fresh->policy, options.policy_overrides));
       watch_policy(fresh->policy_watch);
     }
     filter_config = with_policy_requests(config_filter, active_kernel);
@@ -307,6 +383,11 @@ int run_sensor_daemon(const DaemonOptions& options, DaemonSignals& signals) {
     } else if (policy_changed_at && boottime_ns() - policy_changed_at >= kPolicySettleNs) {
       policy_changed_at = 0;
       reload_policy("policy file changed");
+    } else if (auto o = [&] {
+                 std::lock_guard lock(offered_mu);
+                 return std::exchange(offered, std::nullopt);
+               }()) {
+      apply_offered(o->first, o->second);
     } else if (boottime_ns() >= next_refresh) {
       republish("periodic refresh");
       next_refresh = boottime_ns() + refresh_every;
@@ -321,6 +402,7 @@ int run_sensor_daemon(const DaemonOptions& options, DaemonSignals& signals) {
   reader.stop();
   processing.stop();
   output.stop();
+  if (uploader) uploader->stop();
   std::fprintf(stderr, "yagura-sensor: stopped\n");
   return 0;
 }

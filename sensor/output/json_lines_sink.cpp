@@ -18,6 +18,15 @@ Result<std::unique_ptr<JsonLinesSink>> JsonLinesSink::open(const std::string& pa
 
 void JsonLinesSink::write(const Event& event) {
   writer_.append(event, buffer_);
+  end_line();
+}
+
+void JsonLinesSink::append_line(std::string_view json) {
+  buffer_.append(json);
+  end_line();
+}
+
+void JsonLinesSink::end_line() {
   buffer_ += '\n';
   ++lines_;
   ++buffered_lines_;
@@ -25,10 +34,7 @@ void JsonLinesSink::write(const Event& event) {
 }
 
 void JsonLinesSink::write_line(std::string_view json) {
-  buffer_.append(json);
-  buffer_ += '\n';
-  ++lines_;
-  ++buffered_lines_;
+  append_line(json);
   flush();
 }
 

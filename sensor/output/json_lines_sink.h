@@ -21,6 +21,9 @@ class JsonLinesSink : public EventSink {
   static Result<std::unique_ptr<JsonLinesSink>> open(const std::string& path, JsonWriter writer);
 
   void write(const Event& event) override;
+  // A line rendered elsewhere (without its newline); buffered like events.
+  void append_line(std::string_view json);
+  // A line written now: health lines must not wait for the next batch.
   void write_line(std::string_view json);
   void flush();
 
@@ -30,6 +33,7 @@ class JsonLinesSink : public EventSink {
 
  private:
   JsonLinesSink(UniqueFd fd, JsonWriter writer) : fd_(std::move(fd)), writer_(std::move(writer)) {}
+  void end_line();
 
   UniqueFd fd_;
   JsonWriter writer_;

@@ -12,7 +12,9 @@ OutputStage::~OutputStage() { stop(); }
 Status OutputStage::start() {
   thread_ = std::thread([this] {
     while (!stopping_.load(std::memory_order_acquire)) {
-      if (drain(options_.batch_items) == 0) std::this_thread::sleep_for(options_.idle_sleep);
+      if (drain(options_.batch_items) > 0) continue;
+      sink_.idle();
+      std::this_thread::sleep_for(options_.idle_sleep);
     }
     // The producer stopped before the flag was set: what is queued now is
     // all there will be.

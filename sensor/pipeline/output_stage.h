@@ -39,6 +39,9 @@ class OutputSink : public EventSink {
  public:
   virtual void write_line(std::string_view json) = 0;  // a health line
   virtual void flush() = 0;
+  // Nothing to write this round: time for work driven by the clock (an
+  // upload batch closing by age).
+  virtual void idle() {}
   virtual OutputSinkStats stats() const = 0;
 };
 

@@ -105,6 +105,13 @@ SensorProcess::~SensorProcess() {
   std::filesystem::remove_all(dir_);
 }
 
+void SensorProcess::kill_now() {
+  REQUIRE(pid_ > 0);
+  kill(pid_, SIGKILL);
+  REQUIRE(waitpid(pid_, nullptr, 0) == pid_);
+  pid_ = -1;
+}
+
 std::vector<Json> SensorProcess::stop() {
   REQUIRE(pid_ > 0);
   kill(pid_, SIGTERM);

@@ -34,6 +34,9 @@ class SensorProcess {
   // SIGTERM, wait, then parse every line written.
   std::vector<Json> stop();
 
+  // SIGKILL, as a crash or power loss would stop it: nothing is flushed.
+  void kill_now();
+
   pid_t pid() const { return pid_; }
   // SIGHUP, then waits until stderr shows `expect` (the reload's outcome).
   void reload(const std::string& expect);

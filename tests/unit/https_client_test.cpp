@@ -9,6 +9,7 @@
 
 #include "temp_dir.h"
 #include "tls_test_server.h"
+#include "test_pki.h"
 
 namespace yagura {
 namespace {
@@ -17,29 +18,8 @@ using namespace std::chrono_literals;
 using testing::ConnectProxy;
 using testing::TempDir;
 using testing::TlsTestServer;
-
-// Development PKIs made by the project's own script (ca.pem, collector.pem
-// and .key, sensor-test-sensor.pem and .key), each once per process: ours,
-// which client and server share, and a foreign one nobody should trust.
-std::string make_pki(const TempDir& dir) {
-  auto script = std::filesystem::path(__FILE__).parent_path() / "../../scripts/dev-pki.sh";
-  std::string command =
-      "bash " + script.string() + " " + dir.path + " --sensor test-sensor >/dev/null";
-  REQUIRE(std::system(command.c_str()) == 0);
-  return dir.path;
-}
-
-const std::string& our_pki() {
-  static TempDir dir;
-  static const std::string path = make_pki(dir);
-  return path;
-}
-
-const std::string& foreign_pki() {
-  static TempDir dir;
-  static const std::string path = make_pki(dir);
-  return path;
-}
+using testing::foreign_pki;
+using testing::our_pki;
 
 TlsTestServer::Options server_options(const std::string& pki = our_pki()) {
   return {.cert_file = pki + "/collector.pem",

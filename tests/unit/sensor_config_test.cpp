@@ -381,3 +381,76 @@ TEST_CASE("a host tag without a value is refused with its position", "[sensor_co
   REQUIRE_FALSE(cfg);
   CHECK(cfg.error().message == "t.yaml:3:5: tag needs a value");
 }
+
+namespace yagura {
+namespace {
+
+using Catch::Matchers::Contains;
+
+constexpr const char* kUpload =
+    "upload:\n"
+    "  collector: https://collector.example:8443\n"
+    "  sensor_id: web-01\n"
+    "  tls: {ca: /etc/yagura/ca.pem, cert: /etc/yagura/sensor.pem, key: /etc/yagura/sensor.key,\n"
+    "        pinned_public_key: 'sha256//AAAA'}\n"
+    "  proxy: http://proxy:3128\n"
+    "  batch: {max_events: 500, max_bytes: 65536, max_age_ms: 1500}\n"
+    "  spool: {dir: /var/spool/yagura, max_bytes: 104857600, segment_bytes: 1048576}\n"
+    "  bandwidth_bytes_per_second: 100000\n"
+    "  timeouts: {connect_ms: 3000, request_ms: 30000}\n"
+    "  retry: {initial_ms: 500, max_ms: 30000}\n"
+    "  heartbeat_seconds: 30\n"
+    "  accept_policy: false\n";
+
+TEST_CASE("the upload section reads every key", "[config]") {
+  auto c = parse_sensor_config(kUpload, "s.yaml");
+  REQUIRE(c);
+  const UploadConfig& u = c->upload;
+  CHECK(u.enabled());
+  CHECK(u.collector == "https://collector.example:8443");
+  CHECK(u.sensor_id == "web-01");
+  CHECK(u.ca == "/etc/yagura/ca.pem");
+  CHECK(u.cert == "/etc/yagura/sensor.pem");
+  CHECK(u.key == "/etc/yagura/sensor.key");
+  CHECK(u.pinned_public_key == "sha256//AAAA");
+  CHECK(u.proxy == "http://proxy:3128");
+  CHECK(u.batch_max_events == 500);
+  CHECK(u.batch_max_bytes == 65536);
+  CHECK(u.batch_max_age_ms == 1500);
+  CHECK(u.spool_dir == "/var/spool/yagura");
+  CHECK(u.spool_max_bytes == 104857600);
+  CHECK(u.spool_segment_bytes == 1048576);
+  CHECK(u.bandwidth_bytes_per_second == 100000);
+  CHECK(u.connect_timeout_ms == 3000);
+  CHECK(u.request_timeout_ms == 30000);
+  CHECK(u.retry_initial_ms == 500);
+  CHECK(u.retry_max_ms == 30000);
+  CHECK(u.heartbeat_seconds == 30);
+  CHECK_FALSE(u.accept_policy);
+  CHECK_FALSE(SensorConfig{}.upload.enabled());
+}
+
+TEST_CASE("upload settings that cannot work are refused at load", "[config]") {
+  auto refused = [](const std::string& yaml) {
+    auto c = parse_sensor_config(yaml, "s.yaml");
+    REQUIRE_FALSE(c);
+    return c.error().message;
+  };
+  CHECK_THAT(refused("upload: {collector: http://c:80, tls: {ca: a, cert: b, key: c}}\n"),
+             Contains("https://"));
+  CHECK_THAT(refused("upload: {collector: https://c:8443, tls: {ca: a, cert: b}}\n"),
+             Contains("mutual TLS"));
+  CHECK_THAT(refused("upload: {collector: https://c:8443, tls: {ca: a, cert: b, key: c},\n"
+                     "         spool: {max_bytes: 1000, segment_bytes: 1000}}\n"),
+             Contains("two segments"));
+  CHECK_THAT(refused("upload: {collector: https://c:8443, tls: {ca: a, cert: b, key: c},\n"
+                     "         retry: {initial_ms: 5000, max_ms: 1000}}\n"),
+             Contains("initial_ms"));
+  CHECK_THAT(refused("upload: {collector: https://c:8443, tls: {ca: a, cert: b, key: c, cacert: d}}\n"),
+             Contains("unknown key 'cacert'"));
+  CHECK_THAT(refused("output: ''\n"), Contains("nothing to write to"));
+  CHECK(parse_sensor_config(std::string("output: ''\n") + kUpload, "s.yaml"));
+}
+
+}  // namespace
+}  // namespace yagura

@@ -1,0 +1,26 @@
+// yaguractl's commands that talk to the collector over mutual TLS, as a
+// CSIRT administrator (a client certificate whose common name is in the
+// collector's admins list): pushing policies, and the incident questions
+// (which hosts, what a host did, what a process did, where data is
+// missing).
+//
+// Where the collector is and which certificate to present come from
+// --collector/--ca/--cert/--key, or from YAGURA_COLLECTOR, YAGURA_CA,
+// YAGURA_CERT and YAGURA_KEY.
+#pragma once
+
+#include "ctl/command_line.h"
+
+namespace yagura::ctl {
+
+// The options every collector command takes.
+std::vector<OptionSpec> with_connection_options(std::vector<OptionSpec> options);
+
+int policy_push(const ParsedArgs& args);    // POLICY.yaml [--sig F] [--tag k=v]...
+int policy_status(const ParsedArgs& args);  // which hosts run which version
+int hosts(const ParsedArgs& args);          // [--tag k=v] [--ran-hash H | --contacted IP | --domain D]
+int events(const ParsedArgs& args);         // --sensor S [--from T] [--to T] [--type X] [--limit N]
+int process(const ParsedArgs& args);        // --sensor S --key TGID:START
+int gaps(const ParsedArgs& args);           // [--sensor S]
+
+}  // namespace yagura::ctl

@@ -1,0 +1,151 @@
+// Ships the events a sensor keeps to its collector, losing none that the
+// spool accepted.
+//
+// The output thread adds events; they gather in batches (batch_builder.h)
+// that are sealed there: a sequence number is persisted, the batch is
+// stamped with host, policy and health, serialized, compressed and
+// appended to the disk spool, durably. The upload thread sends the spool's
+// oldest batch, and the spool forgets it only when the collector answers
+// 200 with an Ack for that sequence (stored, or stored before). No answer,
+// 401/403, 404, 429 and 5xx are retried with backoff and jitter, forever:
+// the data stays in the spool. 400 and 413 mean the collector will never
+// take that batch: it is dropped and reported as a gap, like batches lost
+// to a full spool or to corruption on disk. Every gap is reported to the
+// collector, in the next batch sealed.
+//
+// A quiet sensor still seals an empty batch every heartbeat interval: the
+// collector sees the host alive, with its health counters, and the answer
+// can carry a policy offer. An offered policy newer than the running one is
+// fetched, checked against the offer's SHA-256 and handed to the
+// PolicyOfferHandler; whether it was applied comes back through
+// report_policy_status and reaches the collector in the next batch.
+//
+//   auto up = Uploader::start(options, [&](wire::v1::PolicyDocument d) { apply(d); });
+//   (*up)->add(std::move(event), has_alerts, now);       // output thread
+//   (*up)->tick(now);                                    // output thread, often
+//   (*up)->stop();                                       // seals, tries to deliver, joins
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/host.h"
+#include "common/result.h"
+#include "uploader/batch_builder.h"
+#include "uploader/spool/sequence_counter.h"
+#include "uploader/spool/spool.h"
+#include "uploader/transport/backoff.h"
+#include "uploader/transport/https_client.h"
+#include "yagura/wire/v1/wire.pb.h"
+
+namespace yagura {
+
+struct UploaderOptions {
+  std::string sensor_id;  // must be the client certificate's common name
+  HostIdentity host;
+  uint32_t event_schema = 0;  // of the events' JSON
+  BatchLimits batch;
+  uint64_t heartbeat_ns = 60'000'000'000;
+  SpoolOptions spool;
+  std::string sequence_path;
+  HttpsClientOptions http;
+  std::chrono::milliseconds retry_initial{1000};
+  std::chrono::milliseconds retry_max{60'000};
+  // At stop, how long the upload thread keeps delivering what is spooled;
+  // the rest waits in the spool for the next start.
+  std::chrono::milliseconds stop_grace{2000};
+  int zstd_level = 3;
+};
+
+struct UploaderStats {
+  uint64_t batches_sealed = 0;
+  uint64_t events_sealed = 0;
+  uint64_t seal_errors = 0;  // batches that could not be spooled (their events are a gap)
+  uint64_t batches_acked = 0;
+  uint64_t events_acked = 0;
+  uint64_t duplicates = 0;  // acked as stored by an earlier upload
+  uint64_t bytes_sent = 0;  // compressed request bodies, retries included
+  uint64_t send_errors = 0;  // no answer: connection, TLS, timeout
+  uint64_t refused = 0;      // answers other than 200, retried
+  uint64_t rejected_batches = 0;  // 400/413: dropped, reported as gaps
+  uint64_t gaps_reported = 0;     // gap records put in batches
+  uint64_t policy_fetches = 0;
+  uint64_t policy_fetch_errors = 0;
+  uint64_t last_acked_sequence = 0;
+  long last_status = 0;  // of the last answer
+  SpoolStats spool;
+};
+
+using PolicyOfferHandler = std::function<void(wire::v1::PolicyDocument)>;
+
+class Uploader {
+ public:
+  static Result<std::unique_ptr<Uploader>> start(UploaderOptions options,
+                                                 PolicyOfferHandler on_policy);
+  ~Uploader();
+  Uploader(const Uploader&) = delete;
+  Uploader& operator=(const Uploader&) = delete;
+
+  // Output thread.
+  void add(wire::v1::Event event, bool has_alerts, uint64_t now_ns);
+  void tick(uint64_t now_ns);  // closes batches by age; heartbeats; reports
+  void set_health(std::string_view health_json);
+
+  // Any thread.
+  void set_policy(const std::string& name, uint64_t version, const std::string& sha256);
+  void report_policy_status(uint64_t version, const std::string& sha256, bool applied,
+                            const std::string& error);
+  UploaderStats stats() const;
+
+  // Seals the open batches, delivers for up to stop_grace, joins. The
+  // output thread must be stopped first.
+  void stop();
+
+ private:
+  Uploader(UploaderOptions options, PolicyOfferHandler on_policy, std::unique_ptr<Spool> spool,
+           SequenceCounter sequence, std::unique_ptr<HttpsClient> client);
+  void seal(ClosedBatch closed, uint64_t now_ns);
+  void add_losses(const std::vector<SpoolLoss>& losses);
+  void add_gap(uint64_t first, uint64_t last, uint64_t events, uint64_t alert_events,
+               wire::v1::Gap::Reason reason);
+  void run();
+  bool deliver(const SpoolRecord& record);
+  void consider_offer(const wire::v1::PolicyOffer& offer);
+  void wait(std::chrono::milliseconds d);
+
+  const UploaderOptions options_;
+  const PolicyOfferHandler on_policy_;
+  std::unique_ptr<Spool> spool_;
+  BatchBuilder builder_;  // output thread
+  SequenceCounter sequence_;  // output thread
+  uint64_t last_sealed_ns_ = 0;  // output thread
+  std::unique_ptr<HttpsClient> client_;  // upload thread
+  Backoff backoff_;                      // upload thread
+
+  // What the next sealed batch reports, from any thread.
+  mutable std::mutex report_mu_;
+  wire::v1::PolicyRef policy_;
+  std::map<std::string, int64_t> health_;
+  std::vector<wire::v1::Gap> gaps_;
+  std::optional<wire::v1::PolicyStatus> policy_status_;
+  // An offer being applied, or refused: not fetched again.
+  uint64_t offer_taken_version_ = 0;
+  std::string offer_taken_sha_;
+  UploaderStats stats_;  // guarded by report_mu_ too
+
+  std::mutex wake_mu_;
+  std::condition_variable wake_;
+  bool stopping_ = false;  // guarded by wake_mu_
+  std::chrono::steady_clock::time_point stop_deadline_;
+  std::thread thread_;
+};
+
+}  // namespace yagura
