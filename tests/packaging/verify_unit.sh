@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the build into a staging root and checks the systemd unit there
+# Installs the build into a staging root and checks the systemd units there
 # with systemd-analyze verify (which also checks that ExecStart exists).
 set -euo pipefail
 build_dir=$1
@@ -12,10 +12,12 @@ cp -r /lib/systemd/system "$root/lib/systemd/"
 # ... and the commands it runs besides ours (ExecReload's kill).
 mkdir -p "$root/bin"
 cp /bin/kill "$root/bin/"
-unit=/usr/lib/systemd/system/yagura-sensor.service
-test -f "$root$unit"
-test -x "$root/usr/sbin/yagura-sensor"
-test -f "$root/etc/yagura/sensor.yaml"
-"$root/usr/sbin/yagura-sensor" --help 2>/dev/null
-systemd-analyze verify --root="$root" "$unit"
-echo "verified $unit"
+for daemon in yagura-sensor yagura-collector; do
+  unit=/usr/lib/systemd/system/$daemon.service
+  test -f "$root$unit"
+  test -x "$root/usr/sbin/$daemon"
+  test -f "$root/etc/yagura/${daemon#yagura-}.yaml"
+  "$root/usr/sbin/$daemon" --help 2>/dev/null
+  systemd-analyze verify --root="$root" "$unit"
+  echo "verified $unit"
+done

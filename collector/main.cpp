@@ -1,0 +1,228 @@
+// yagura-collector: receives the sensors' batches over mutual TLS, stores
+// them, and serves the CSIRT's API (collector/api).
+#include <getopt.h>
+#include <signal.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "collector/api/collector_api.h"
+#include "collector/ingest/arrival_log.h"
+#include "collector/server/collector_config.h"
+#include "collector/server/https_server.h"
+#include "collector/store/sqlite_store.h"
+
+namespace {
+
+using namespace yagura::collector;
+
+constexpr int kExitUsage = 64;   // EX_USAGE
+constexpr int kExitConfig = 78;  // EX_CONFIG
+
+void usage() {
+  std::fputs(
+      "usage: yagura-collector [options]\n"
+      "  -c, --config FILE        YAML configuration (default: none, built-in defaults)\n"
+      "      --listen ADDR:PORT   listen here (overrides listen; [ADDR]:PORT for IPv6)\n"
+      "      --store PATH         the SQLite database (overrides store.path)\n"
+      "      --pki DIR            TLS files from DIR as scripts/dev-pki.sh writes them:\n"
+      "                           collector.pem, collector.key, ca.pem (overrides tls)\n"
+      "  -v, --verbose            a line per request and per failed connection\n"
+      "      --show-arrivals      print each stored batch, and each alert in it, on stdout\n"
+      "      --ready-file PATH    once listening, write the bound port to PATH\n"
+      "      --check-config       validate the configuration and the TLS files, and exit\n"
+      "  -h, --help\n",
+      stderr);
+}
+
+void log(const std::string& text) { std::fprintf(stderr, "yagura-collector: %s\n", text.c_str()); }
+
+// Written whole, then renamed into place: a reader never sees half of it.
+bool write_ready_file(const std::string& path, uint16_t port) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp);
+    out << port << "\n";
+    if (!out.flush()) return false;
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  return !ec;
+}
+
+std::string summary(const ServerStats& s) {
+  auto n = [](uint64_t v) { return std::to_string(v); };
+  return n(s.requests) + " requests (" + n(s.client_errors) + " 4xx, " + n(s.server_errors) +
+         " 5xx), " + n(s.body_bytes) + " body bytes; connections: " + n(s.connections_open) +
+         " open, " + n(s.connections) + " accepted, " + n(s.connections_refused) +
+         " refused at limits.max_connections, " + n(s.tls_failures) + " failed TLS handshakes";
+}
+
+// Until SIGTERM or SIGINT (blocked in every thread, taken here), logging
+// the totals every interval when they changed.
+void wait_for_stop(const sigset_t& signals, uint32_t interval_seconds, const HttpsServer& server) {
+  uint64_t last_requests = 0, last_connections = 0;
+  for (;;) {
+    int sig;
+    if (interval_seconds == 0) {
+      sig = sigwaitinfo(&signals, nullptr);
+    } else {
+      timespec timeout{.tv_sec = static_cast<time_t>(interval_seconds), .tv_nsec = 0};
+      sig = sigtimedwait(&signals, nullptr, &timeout);
+    }
+    if (sig == SIGTERM || sig == SIGINT) return;
+    if (sig < 0 && errno == EAGAIN) {
+      ServerStats stats = server.stats();
+      if (stats.requests == last_requests && stats.connections == last_connections) continue;
+      last_requests = stats.requests;
+      last_connections = stats.connections;
+      log(summary(stats));
+    }
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string config_path, listen, store, pki, ready_file;
+  bool verbose = false, check_only = false, show_arrivals = false;
+
+  enum { kListen = 1000, kStore, kPki, kReady, kCheck, kShowArrivals };
+  const option long_opts[] = {{"config", required_argument, nullptr, 'c'},
+                              {"listen", required_argument, nullptr, kListen},
+                              {"store", required_argument, nullptr, kStore},
+                              {"pki", required_argument, nullptr, kPki},
+                              {"verbose", no_argument, nullptr, 'v'},
+                              {"ready-file", required_argument, nullptr, kReady},
+                              {"check-config", no_argument, nullptr, kCheck},
+                              {"show-arrivals", no_argument, nullptr, kShowArrivals},
+                              {"help", no_argument, nullptr, 'h'},
+                              {nullptr, 0, nullptr, 0}};
+  for (int c; (c = getopt_long(argc, argv, "c:vh", long_opts, nullptr)) != -1;) {
+    switch (c) {
+      case 'c':
+        config_path = optarg;
+        break;
+      case kListen:
+        listen = optarg;
+        break;
+      case kStore:
+        store = optarg;
+        break;
+      case kPki:
+        pki = optarg;
+        break;
+      case 'v':
+        verbose = true;
+        break;
+      case kReady:
+        ready_file = optarg;
+        break;
+      case kCheck:
+        check_only = true;
+        break;
+      case kShowArrivals:
+        show_arrivals = true;
+        break;
+      case 'h':
+        usage();
+        return 0;
+      default:
+        usage();
+        return kExitUsage;
+    }
+  }
+  if (optind < argc) {
+    usage();
+    return kExitUsage;
+  }
+
+  CollectorConfig config;
+  if (!config_path.empty()) {
+    auto loaded = load_collector_config(config_path);
+    if (!loaded) {
+      log(loaded.error().message);
+      return kExitConfig;
+    }
+    config = std::move(*loaded);
+  }
+  if (!listen.empty()) {
+    auto address = parse_listen_address(listen);
+    if (!address) {
+      log("--" + address.error().message);
+      return kExitUsage;
+    }
+    config.server.address = address->address;
+    config.server.port = address->port;
+  }
+  if (!store.empty()) config.store_path = store;
+  if (!pki.empty())
+    config.server.tls = {.cert = pki + "/collector.pem",
+                         .key = pki + "/collector.key",
+                         .client_ca = pki + "/ca.pem"};
+  if (verbose) config.server.log_requests = true;
+  if (yagura::Status s = validate(config); !s) {
+    log(s.error().message);
+    return kExitConfig;
+  }
+  // Unreadable or mismatched TLS files are a configuration error too.
+  if (auto tls = make_tls_server_context(config.server.tls); !tls) {
+    log(tls.error().message);
+    return kExitConfig;
+  }
+  if (check_only) {
+    log("configuration is valid");
+    return 0;
+  }
+
+  // Before any thread starts, so that every thread inherits the mask and
+  // only wait_for_stop() takes these signals.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  auto event_store = SqliteStore::open(config.store_path);
+  if (!event_store) {
+    log(event_store.error().message);
+    return 1;
+  }
+  CollectorApiConfig api_config{
+      .admins = {config.admins.begin(), config.admins.end()},
+      .limits = {.max_decompressed_bytes = config.max_decompressed_bytes}};
+  if (show_arrivals) {
+    // One write per batch: lines from concurrent batches do not interleave.
+    api_config.on_stored = [](const IncomingBatch& batch, StoreOutcome outcome) {
+      const std::string text = describe_arrival(batch, outcome);
+      std::fwrite(text.data(), 1, text.size(), stdout);
+      std::fflush(stdout);
+    };
+  }
+  CollectorApi api(**event_store, std::move(api_config));
+  auto server = HttpsServer::start(config.server, api);
+  if (!server) {
+    log(server.error().message);
+    return 1;
+  }
+  const HttpsServerOptions& o = config.server;
+  log("listening on " +
+      (o.address.find(':') == std::string::npos ? o.address : "[" + o.address + "]") + ":" +
+      std::to_string((*server)->port()) + " (" + std::to_string(o.threads) +
+      " threads), storing in " + config.store_path);
+  if (!ready_file.empty() && !write_ready_file(ready_file, (*server)->port())) {
+    log("cannot write " + ready_file);
+    return 1;
+  }
+
+  wait_for_stop(signals, config.summary_interval_seconds, **server);
+  log("stopping");
+  (*server)->stop();
+  log(summary((*server)->stats()));
+  return 0;
+}
