@@ -29,7 +29,7 @@ int ingest_status(int code) {
 }  // namespace
 
 CollectorApi::CollectorApi(EventStore& store, CollectorApiConfig config)
-    : store_(store), config_(std::move(config)), ingest_(store, config_.limits, config_.now) {}
+    : store_(store), config_(std::move(config)), ingest_(store, config_.limits, config_.now, config_.on_stored) {}
 
 ApiResponse CollectorApi::handle(const ApiRequest& request) {
   // The server must get an answer whatever happens behind it: a bug here

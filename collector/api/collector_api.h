@@ -29,6 +29,7 @@ struct CollectorApiConfig {
   std::set<std::string> admins;
   IngestLimits limits;
   NowFn now = system_now_ns;
+  BatchObserver on_stored;
 };
 
 class CollectorApi : public RequestHandler {

@@ -152,6 +152,7 @@ Result<wire::Ack> BatchIngest::ingest(const std::string& peer, std::string_view 
   batch->received_ns = now_();
   auto outcome = store_.store_batch(*batch);
   if (!outcome) return Error{"cannot store the batch: " + outcome.error().message, EIO};
+  if (observer_) observer_(*batch, *outcome);
 
   wire::Ack ack;
   ack.set_sequence(batch->sequence);

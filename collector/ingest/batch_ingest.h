@@ -42,11 +42,15 @@ struct IngestLimits {
 using NowFn = std::function<uint64_t()>;
 uint64_t system_now_ns();
 
+// Told of every batch once it is stored (or found stored before), on the
+// thread that stored it.
+using BatchObserver = std::function<void(const IncomingBatch&, StoreOutcome)>;
+
 class BatchIngest {
  public:
   // `store` must outlive this object.
-  BatchIngest(EventStore& store, IngestLimits limits, NowFn now)
-      : store_(store), limits_(limits), now_(std::move(now)) {}
+  BatchIngest(EventStore& store, IngestLimits limits, NowFn now, BatchObserver observer = {})
+      : store_(store), limits_(limits), now_(std::move(now)), observer_(std::move(observer)) {}
 
   // Safe to call from several threads at once.
   Result<wire::v1::Ack> ingest(const std::string& peer, std::string_view content_encoding,
@@ -62,6 +66,7 @@ class BatchIngest {
   EventStore& store_;
   IngestLimits limits_;
   NowFn now_;
+  BatchObserver observer_;
 };
 
 }  // namespace yagura::collector
