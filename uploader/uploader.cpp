@@ -306,6 +306,7 @@ bool Uploader::deliver(const SpoolRecord& record) {
 }
 
 void Uploader::consider_offer(const pb::PolicyOffer& offer) {
+  if (!on_policy_) return;  // this sensor runs its configured policy only
   {
     std::lock_guard lock(report_mu_);
     if (offer.version() <= policy_.version()) return;

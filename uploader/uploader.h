@@ -84,6 +84,7 @@ struct UploaderStats {
   SpoolStats spool;
 };
 
+// Empty: offers are ignored.
 using PolicyOfferHandler = std::function<void(wire::v1::PolicyDocument)>;
 
 class Uploader {

@@ -197,14 +197,18 @@ int run_sensor_daemon(const DaemonOptions& options, DaemonSignals& signals) {
   std::optional<std::pair<uint64_t, std::string>> offered;  // version, sha256
   std::unique_ptr<Uploader> uploader;
   if (cfg.upload.enabled()) {
-    auto up = Uploader::start(upload_options(cfg, *host), [&](wire::v1::PolicyDocument doc) {
-      if (Status s = distributed.store(doc); !s) {
-        std::fprintf(stderr, "yagura-sensor: %s\n", s.error().message.c_str());
-        return;
-      }
-      std::lock_guard lock(offered_mu);
-      offered.emplace(doc.version(), doc.sha256());
-    });
+    PolicyOfferHandler on_offer;
+    if (accept_distributed) {
+      on_offer = [&](wire::v1::PolicyDocument doc) {
+        if (Status s = distributed.store(doc); !s) {
+          std::fprintf(stderr, "yagura-sensor: %s\n", s.error().message.c_str());
+          return;
+        }
+        std::lock_guard lock(offered_mu);
+        offered.emplace(doc.version(), doc.sha256());
+      };
+    }
+    auto up = Uploader::start(upload_options(cfg, *host), std::move(on_offer));
     if (!up) {
       std::fprintf(stderr, "yagura-sensor: %s\n", up.error().message.c_str());
       return 78;  // EX_CONFIG: certificates, spool directory
