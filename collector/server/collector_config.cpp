@@ -1,13 +1,12 @@
 #include "collector/server/collector_config.h"
 
 #include <arpa/inet.h>
-#include <yaml-cpp/yaml.h>
 
 #include <charconv>
 #include <fstream>
-#include <functional>
-#include <map>
 #include <sstream>
+
+#include "common/yaml_config.h"
 
 namespace yagura::collector {
 namespace {
@@ -15,41 +14,10 @@ namespace {
 // Beyond this many threads a 2-digit core count gains nothing; it is a typo.
 constexpr uint32_t kMaxThreads = 256;
 
-struct ConfigError {
-  std::string message;
-};
-
-std::string where(const std::string& name, const YAML::Node& node) {
-  const YAML::Mark m = node.Mark();
-  return name + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
-}
-
-template <typename T>
-void read(const std::string& name, const YAML::Node& node, T& out) {
-  try {
-    out = node.as<T>();
-  } catch (const YAML::Exception&) {
-    throw ConfigError{where(name, node) + ": expected a value of the right type"};
-  }
-}
-
 void read_seconds(const std::string& name, const YAML::Node& node, std::chrono::seconds& out) {
   uint32_t seconds = 0;
   read(name, node, seconds);
   out = std::chrono::seconds(seconds);
-}
-
-using Fields = std::map<std::string, std::function<void(const YAML::Node&)>>;
-
-void read_map(const std::string& name, const YAML::Node& node, const Fields& fields) {
-  if (!node.IsMap()) throw ConfigError{where(name, node) + ": expected a mapping"};
-  for (const auto& kv : node) {
-    std::string key = kv.first.as<std::string>();
-    auto it = fields.find(key);
-    if (it == fields.end())
-      throw ConfigError{where(name, kv.first) + ": unknown key '" + key + "'"};
-    it->second(kv.second);
-  }
 }
 
 bool is_ip_address(const std::string& text, int family) {
@@ -87,9 +55,7 @@ Result<ListenAddress> parse_listen_address(std::string_view text) {
 Result<CollectorConfig> parse_collector_config(const std::string& text, const std::string& name) {
   CollectorConfig c;
   HttpsServerOptions& s = c.server;
-  try {
-    YAML::Node root = YAML::Load(text);
-    if (!root || root.IsNull()) return c;
+  Status parsed = parse_yaml_config(text, name, [&](const YAML::Node& root) {
     auto value = [&](auto& field) {
       return [&name, &field](const YAML::Node& n) { read(name, n, field); };
     };
@@ -140,12 +106,8 @@ Result<CollectorConfig> parse_collector_config(const std::string& text, const st
                           {{"requests", value(s.log_requests)},
                            {"summary_interval_seconds", value(c.summary_interval_seconds)}});
                }}});
-  } catch (const ConfigError& e) {
-    return Error{e.message};
-  } catch (const YAML::Exception& e) {
-    return Error{name + ":" + std::to_string(e.mark.line + 1) + ":" +
-                 std::to_string(e.mark.column + 1) + ": " + e.msg};
-  }
+  });
+  if (!parsed) return parsed.error();
   if (Status st = validate(c); !st) return Error{name + ": " + st.error().message};
   return c;
 }

@@ -1,54 +1,16 @@
 #include "sensor/config/sensor_config.h"
 
-#include <yaml-cpp/yaml.h>
-
 #include <fstream>
-#include <functional>
 #include <sstream>
 
 #include "bpf/events.h"
+#include "common/yaml_config.h"
 
 namespace yagura {
-namespace {
-
-struct ConfigError {
-  std::string message;
-};
-
-std::string where(const std::string& name, const YAML::Node& node) {
-  const YAML::Mark m = node.Mark();
-  return name + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
-}
-
-template <typename T>
-void read(const std::string& name, const YAML::Node& node, T& out) {
-  try {
-    out = node.as<T>();
-  } catch (const YAML::Exception&) {
-    throw ConfigError{where(name, node) + ": expected a value of the right type"};
-  }
-}
-
-using Fields = std::map<std::string, std::function<void(const YAML::Node&)>>;
-
-void read_map(const std::string& name, const YAML::Node& node, const Fields& fields) {
-  if (!node.IsMap()) throw ConfigError{where(name, node) + ": expected a mapping"};
-  for (const auto& kv : node) {
-    std::string key = kv.first.as<std::string>();
-    auto it = fields.find(key);
-    if (it == fields.end())
-      throw ConfigError{where(name, kv.first) + ": unknown key '" + key + "'"};
-    it->second(kv.second);
-  }
-}
-
-}  // namespace
 
 Result<SensorConfig> parse_sensor_config(const std::string& text, const std::string& name) {
   SensorConfig c;
-  try {
-    YAML::Node root = YAML::Load(text);
-    if (!root || root.IsNull()) return c;
+  Status parsed = parse_yaml_config(text, name, [&](const YAML::Node& root) {
     auto num = [&](auto& field) {
       return [&name, &field](const YAML::Node& n) { read(name, n, field); };
     };
@@ -183,12 +145,8 @@ Result<SensorConfig> parse_sensor_config(const std::string& text, const std::str
                            {"max_seconds_per_file", num(c.hash_max_seconds_per_file)},
                            {"wait_ms", num(c.hash_wait_ms)}});
                }}});
-  } catch (const ConfigError& e) {
-    return Error{e.message};
-  } catch (const YAML::Exception& e) {
-    return Error{name + ":" + std::to_string(e.mark.line + 1) + ":" +
-                 std::to_string(e.mark.column + 1) + ": " + e.msg};
-  }
+  });
+  if (!parsed) return parsed.error();
   if (Status s = validate(c); !s) return Error{name + ": " + s.error().message};
   return c;
 }
