@@ -1,7 +1,7 @@
 // Development PKIs made by the project's own scripts/dev-pki.sh, each once
 // per test process: ours (CA, collector for localhost and 127.0.0.1,
 // sensors s1, s2 and test-sensor, admin csirt), and a foreign one, whose
-// sensor is also called s1, that nobody trusts.
+// sensors are also called s1 and test-sensor, that nobody trusts.
 //
 //   const std::string& pki = our_pki();   // pki + "/sensor-s1.pem", "/ca.pem", ...
 #pragma once
@@ -36,7 +36,7 @@ inline const std::string& our_pki() {
 
 inline const std::string& foreign_pki() {
   static TempDir dir;
-  static const std::string path = make_pki(dir, "--sensor s1");
+  static const std::string path = make_pki(dir, "--sensor s1 --sensor test-sensor");
   return path;
 }
 
