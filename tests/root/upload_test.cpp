@@ -148,7 +148,7 @@ TEST_CASE("a collector stopped under load and restarted receives every batch exa
   CHECK_THAT(sensor.stderr_text(), Catch::Matchers::Contains("collector unreachable"));
 }
 
-TEST_CASE("a policy pushed to a tag reaches exactly the sensors with that tag; a bad signature "
+TEST_CASE("a policy pushed to a tag reaches exactly the sensors with that tag, a bad signature "
           "is refused by the sensors",
           "[upload]") {
   TestPki pki({"sa", "sb"});

@@ -51,7 +51,7 @@ TEST_CASE("a batch closes by age, counted from its first event", "[batch]") {
   CHECK(b.close_expired(100000).empty());
 }
 
-TEST_CASE("priorities gather in batches of their own; alerts close sooner", "[batch]") {
+TEST_CASE("priorities gather in batches of their own, alerts close sooner", "[batch]") {
   const uint64_t age = 10 * kAlertMaxAgeNs;
   BatchBuilder b({.max_events = 1000, .max_bytes = 1u << 20, .max_age_ns = age});
   b.add(event(pb::PRIORITY_ACTIVITY), false, 0);

@@ -125,7 +125,7 @@ TEST_CASE("matcher: string patterns", "[policy]") {
             });
 }
 
-TEST_CASE("matcher: one field's patterns share one set; several can match", "[policy]") {
+TEST_CASE("matcher: one field's patterns share one set, several can match", "[policy]") {
   check_all(curl_exec(),
             {
                 {"{all: [{process.exe: {prefix: /usr/}}, {process.exe: {suffix: curl}},"

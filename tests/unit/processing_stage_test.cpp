@@ -156,7 +156,7 @@ TEST_CASE("processing stage: the snapshot is fed before start, on the caller's t
   CHECK(rig.events.stats().in == 1);
 }
 
-TEST_CASE("processing stage: shutdown drains every record and event; nothing unaccounted",
+TEST_CASE("processing stage: shutdown drains every record and event, nothing unaccounted",
           "[processing_stage][pipeline]") {
   // A small record queue and a slow sink, so that both queues shed.
   ProcessingRig rig(64 << 10, 1024);

@@ -341,7 +341,7 @@ files:
   CHECK(f.refresh_seconds == 15);
 }
 
-TEST_CASE("without a files section the built-in watches apply; an empty list clears them",
+TEST_CASE("without a files section the built-in watches apply, an empty list clears them",
           "[config]") {
   auto builtin = parse_sensor_config("output: '-'\n", "f.yaml");
   REQUIRE(builtin.ok());

@@ -227,7 +227,7 @@ TEST_CASE("a collector outage and a sensor restart lose nothing and store nothin
   CHECK(collector.hosts()[0]["last_sequence"] == 23);
 }
 
-TEST_CASE("a sensor whose certificate another CA signed is refused; its data stays spooled",
+TEST_CASE("a sensor whose certificate another CA signed is refused, its data stays spooled",
           "[upload_e2e]") {
   LocalCollector collector;
   TempDir state;
@@ -241,7 +241,7 @@ TEST_CASE("a sensor whose certificate another CA signed is refused; its data sta
   CHECK(collector.hosts().empty());
 }
 
-TEST_CASE("a batch claiming another sensor's identity is refused; its data stays spooled",
+TEST_CASE("a batch claiming another sensor's identity is refused, its data stays spooled",
           "[upload_e2e]") {
   LocalCollector collector;
   TempDir state;
