@@ -586,7 +586,7 @@ TEST_CASE("EventFields values, spot checks", "[judge][fields]") {
   CHECK(values_of(newer, "tamper.action") == Values{"64"});
 }
 
-TEST_CASE("JsonFields gives back raw bytes written as \\udcXX", "[policy][fields]") {
+TEST_CASE("JsonFields gives back raw bytes written as surrogate escapes (udcXX)", "[policy][fields]") {
   auto args = [](const std::string& json_args) {
     const std::string line = R"({"type":"exec","process":{"args":)" + json_args + "}}";
     return values_of(parse_line(line), "process.args");

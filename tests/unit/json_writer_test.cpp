@@ -115,7 +115,7 @@ TEST_CASE("JSON strings: valid UTF-8 passes, controls are escaped") {
         "\"caf\xc3\xa9 \xe6\x97\xa5 \xf0\x9f\x98\x80 \xf4\x8f\xbf\xbf\"");
 }
 
-TEST_CASE("JSON strings: bytes outside valid UTF-8 become \\udcXX") {
+TEST_CASE("JSON strings: bytes outside valid UTF-8 become surrogate escapes (udcXX)") {
   CHECK(escaped("a\xff"
                 "b") == R"("a\udcffb")");
   CHECK(escaped("\x80") == R"("\udc80")");                                // stray continuation

@@ -16,7 +16,7 @@ TEST_CASE("lexical normalization of absolute paths", "[lexical_path]") {
   CHECK(normalize_lexical_path("/a/b/../../..") == "/");
 }
 
-TEST_CASE("\"..\" at the root stays at the root", "[lexical_path]") {
+TEST_CASE("a dot-dot at the root stays at the root", "[lexical_path]") {
   CHECK(normalize_lexical_path("/..") == "/");
   CHECK(normalize_lexical_path("/../../etc/shadow") == "/etc/shadow");
   CHECK(normalize_lexical_path("/tmp/../../../etc/./shadow") == "/etc/shadow");
@@ -27,7 +27,7 @@ TEST_CASE("names that only look like dots are names", "[lexical_path]") {
   CHECK(normalize_lexical_path("/a/..b/.c/c.") == "/a/..b/.c/c.");
 }
 
-TEST_CASE("relative paths keep the \"..\" they cannot apply", "[lexical_path]") {
+TEST_CASE("relative paths keep the dot-dots they cannot apply", "[lexical_path]") {
   CHECK(normalize_lexical_path("a/../../b") == "../b");
   CHECK(normalize_lexical_path("../../x") == "../../x");
   CHECK(normalize_lexical_path("./a/./b") == "a/b");
