@@ -110,6 +110,17 @@ Status each_row(SqliteStatement& st, F&& row) {
   }
 }
 
+// The rows of a "SELECT time_ns, type, json" over events.
+Result<std::vector<StoredEvent>> stored_events(SqliteStatement& st) {
+  std::vector<StoredEvent> out;
+  Status s = each_row(st, [&]() -> Status {
+    out.push_back({static_cast<uint64_t>(st.int64(0)), st.text(1), st.text(2)});
+    return ok_status();
+  });
+  if (!s) return s.error();
+  return out;
+}
+
 constexpr const char* kHostColumns =
     "sensor_id, hostname, boot_id, kernel, tags, first_seen_ns, last_seen_ns, policy_name, "
     "policy_version, policy_sha256, policy_failed_version, policy_failed_error, last_sequence, "
@@ -493,13 +504,7 @@ Result<std::vector<StoredEvent>> SqliteStore::host_events(const EventRangeQuery&
   st->bind(3, static_cast<int64_t>(query.to_ns));
   st->bind(4, query.type);
   st->bind(5, static_cast<int64_t>(query.limit));
-  std::vector<StoredEvent> out;
-  Status s = each_row(*st, [&]() -> Status {
-    out.push_back({static_cast<uint64_t>(st->int64(0)), st->text(1), st->text(2)});
-    return ok_status();
-  });
-  if (!s) return s.error();
-  return out;
+  return stored_events(*st);
 }
 
 Result<std::vector<StoredEvent>> SqliteStore::process_events(const ProcessQuery& query) {
@@ -519,13 +524,7 @@ Result<std::vector<StoredEvent>> SqliteStore::process_events(const ProcessQuery&
   st->bind(3, query.boot_id);
   st->bind(4, dump(json(query.types)));
   st->bind(5, static_cast<int64_t>(query.limit));
-  std::vector<StoredEvent> out;
-  Status s = each_row(*st, [&]() -> Status {
-    out.push_back({static_cast<uint64_t>(st->int64(0)), st->text(1), st->text(2)});
-    return ok_status();
-  });
-  if (!s) return s.error();
-  return out;
+  return stored_events(*st);
 }
 
 Result<std::vector<ChildProcess>> SqliteStore::process_children(const ProcessQuery& query) {
