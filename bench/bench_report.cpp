@@ -2,6 +2,7 @@
 
 #include <sys/utsname.h>
 
+#include <charconv>
 #include <cstdio>
 #include <fstream>
 #include <thread>
@@ -56,6 +57,13 @@ std::string percent(uint64_t part, uint64_t whole) {
   char buf[32];
   std::snprintf(buf, sizeof(buf), "%.1f%%", whole ? 100.0 * part / whole : 0.0);
   return buf;
+}
+
+std::optional<size_t> positive_number(std::string_view text) {
+  size_t v = 0;
+  auto r = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (r.ec != std::errc() || r.ptr != text.data() + text.size() || v == 0) return std::nullopt;
+  return v;
 }
 
 }  // namespace yagura::bench

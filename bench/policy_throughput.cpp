@@ -62,13 +62,10 @@ constexpr char kUsage[] =
   std::exit(2);
 }
 
-size_t positive(const char* text, const char* flag) {
-  size_t v = 0;
-  const char* end = text + std::char_traits<char>::length(text);
-  auto r = std::from_chars(text, end, v);
-  if (r.ec != std::errc() || r.ptr != end || v == 0)
-    usage(std::string(flag) + " needs a positive integer, not '" + text + "'");
-  return v;
+size_t positive(const char* text, const std::string& flag) {
+  auto v = positive_number(text);
+  if (!v) usage(flag + " needs a positive integer, not '" + text + "'");
+  return *v;
 }
 
 Options parse_args(int argc, char** argv) {

@@ -133,12 +133,9 @@ constexpr char kUsage[] =
 }
 
 size_t positive(const char* text, const std::string& flag) {
-  size_t v = 0;
-  const char* end = text + std::char_traits<char>::length(text);
-  auto r = std::from_chars(text, end, v);
-  if (r.ec != std::errc() || r.ptr != end || v == 0)
-    usage(flag + " needs a positive integer, not '" + text + "'");
-  return v;
+  auto v = positive_number(text);
+  if (!v) usage(flag + " needs a positive integer, not '" + text + "'");
+  return *v;
 }
 
 Options parse_args(int argc, char** argv) {
