@@ -84,13 +84,14 @@ TEST_CASE("a sensor killed mid-upload resumes from its spool: each event stored 
   TestPki pki({"s1"});
   CollectorProcess collector(pki);
   TempDir dir, state;
-  // A slow link, so that the kill lands while batches wait in the spool.
-  const std::string config = write_config(
+  // A slow link, so that the kill lands while batches wait in the spool; the
+  // restarted sensor runs unthrottled so that draining the spool cannot be
+  // what the test waits on.
+  const std::string slow = write_config(
       dir, upload_yaml(pki, collector, "s1", "  bandwidth_bytes_per_second: 1500\n"));
-  const std::vector<std::string> args = {"--config", config, "--state-dir", state.path()};
   std::set<int> before;
   {
-    SensorProcess sensor(args);
+    SensorProcess sensor({"--config", slow, "--state-dir", state.path()});
     before = run_execs(60);
     // Spooled: every exec has passed the output stage and its batch closed.
     REQUIRE(eventually(20, [&] {
@@ -105,11 +106,17 @@ TEST_CASE("a sensor killed mid-upload resumes from its spool: each event stored 
     CHECK(arrived < before.size());  // the upload was still going on
     sensor.kill_now();
   }
-  SensorProcess restarted(args);
+  TempDir fast_dir;
+  SensorProcess restarted({"--config", write_config(fast_dir, upload_yaml(pki, collector, "s1")),
+                           "--state-dir", state.path()});
   const std::set<int> after = run_execs(5);
   std::set<int> all = before;
   all.insert(after.begin(), after.end());
-  REQUIRE(eventually(60, [&] { return stored_execs(collector, "s1", all).size() == all.size(); }));
+  const bool complete =
+      eventually(60, [&] { return stored_execs(collector, "s1", all).size() == all.size(); });
+  INFO("stored " << stored_execs(collector, "s1", all).size() << " of " << all.size()
+                 << "; sensor said:\n" << restarted.stderr_text());
+  REQUIRE(complete);
   for (const auto& [pid, count] : stored_execs(collector, "s1", all)) {
     INFO("pid " << pid);
     CHECK(count == 1);
