@@ -15,11 +15,8 @@
 // over anything else (a forensic dump, a future artifact with its own
 // prefix) never verifies as a policy signature.
 //
-// Keys are PEM files: the private key PKCS#8 ("BEGIN PRIVATE KEY"), the
-// public key SubjectPublicKeyInfo ("BEGIN PUBLIC KEY"), what `openssl
-// genpkey -algorithm ed25519` and `openssl pkey -pubout` also produce. Only
-// Ed25519 keys load; an RSA or EC key is refused when loaded, not later
-// when a signature fails to verify.
+// Keys and the signing itself are common/ed25519.h; the names below stay
+// usable as policy::PublicKey and so on.
 //
 //   auto key = load_private_key("csirt.key");
 //   auto sig = sign_policy(policy_bytes, *key);            // the .sig text
@@ -28,15 +25,11 @@
 //   auto who = verify_policy(policy_bytes, *sig, trusted);  // -> fingerprint
 #pragma once
 
-#include <openssl/types.h>
-
-#include <array>
-#include <cstdint>
-#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
 
+#include "common/ed25519.h"
 #include "common/result.h"
 
 namespace yagura::policy {
@@ -46,65 +39,19 @@ namespace yagura::policy {
 // and a new "yagura-policy-signature" number.
 inline constexpr std::string_view kPolicySignatureDomain = "yagura policy v1\n";
 
-struct PkeyFree {
-  void operator()(EVP_PKEY* key) const;
-};
-using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
-
-// A trusted Ed25519 public key and its fingerprint.
-class PublicKey {
- public:
-  // `origin` (a path, "generated") names the key in error messages.
-  static Result<PublicKey> from_pem(std::string_view pem, std::string_view origin);
-
-  const std::string& fingerprint() const { return fingerprint_; }
-  EVP_PKEY* get() const { return key_.get(); }  // still owned here
-
- private:
-  PublicKey(PkeyPtr key, std::string fingerprint)
-      : key_(std::move(key)), fingerprint_(std::move(fingerprint)) {}
-  PkeyPtr key_;
-  std::string fingerprint_;
-};
-
-// An Ed25519 private key; fingerprint() is that of its public key.
-class PrivateKey {
- public:
-  // Unencrypted PKCS#8 only: an encrypted key is refused rather than
-  // prompting for a passphrase on a terminal that may not be there.
-  static Result<PrivateKey> from_pem(std::string_view pem, std::string_view origin);
-
-  const std::string& fingerprint() const { return fingerprint_; }
-  EVP_PKEY* get() const { return key_.get(); }  // still owned here
-
- private:
-  PrivateKey(PkeyPtr key, std::string fingerprint)
-      : key_(std::move(key)), fingerprint_(std::move(fingerprint)) {}
-  PkeyPtr key_;
-  std::string fingerprint_;
-};
-
-// A fresh key pair, both halves as PEM text.
-struct GeneratedKeyPair {
-  std::string private_pem;  // PKCS#8
-  std::string public_pem;   // SubjectPublicKeyInfo
-  std::string fingerprint;
-};
-Result<GeneratedKeyPair> generate_key_pair();
-
-// Reads a public key file; refuses a key that is not Ed25519.
-Result<PublicKey> load_public_key(const std::string& path);
-
-// Reads a private key file. Refuses a file that group or others can read
-// or write (as ssh does): a policy key that leaked to other accounts can
-// sign for every sensor, and a warning on a workstation is easy to miss.
-// `chmod 600` fixes it.
-Result<PrivateKey> load_private_key(const std::string& path);
+using yagura::GeneratedKeyPair;
+using yagura::generate_key_pair;
+using yagura::load_private_key;
+using yagura::load_public_key;
+using yagura::PkeyFree;
+using yagura::PkeyPtr;
+using yagura::PrivateKey;
+using yagura::PublicKey;
 
 // The parsed content of a signature file.
 struct SignatureFile {
   std::string key_fingerprint;  // 64 lower-case hex digits
-  std::array<uint8_t, 64> signature{};
+  Ed25519Signature signature{};
 };
 
 // Strict: the three fields, each once, in that order; CRLF line ends and
