@@ -1,0 +1,71 @@
+#include "sensor/recorder/journal_sink.h"
+
+#include <time.h>
+
+namespace yagura {
+namespace {
+
+uint64_t realtime_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+}  // namespace
+
+JournalSink::JournalSink(JournalWriter journal, JsonWriter writer, WallClock clock,
+                         std::chrono::milliseconds flush_interval)
+    : journal_(std::move(journal)),
+      writer_(std::move(writer)),
+      clock_(clock),
+      flush_interval_(flush_interval),
+      last_flush_(std::chrono::steady_clock::now()) {}
+
+void JournalSink::write(const Event& event) {
+  line_.clear();
+  writer_.append(event, line_);
+  append(line_, clock_.to_wall_ns(event.ktime_ns));
+}
+
+void JournalSink::write_line(std::string_view json) { append(json, realtime_ns()); }
+
+void JournalSink::append(std::string_view line, uint64_t time_ns) {
+  // A refused record is counted by the journal (records_lost) as well.
+  if (!journal_.append(line, time_ns)) ++append_errors_;
+}
+
+void JournalSink::flush() { flush_if_due(); }
+
+void JournalSink::idle() { flush_if_due(); }
+
+void JournalSink::flush_if_due() {
+  const uint64_t wanted = requested_.load(std::memory_order_acquire);
+  const auto now = std::chrono::steady_clock::now();
+  bool waited_for;
+  {
+    std::lock_guard lock(sync_mu_);
+    waited_for = wanted > served_;
+  }
+  if (!waited_for && now - last_flush_ < flush_interval_) return;
+  if (!journal_.flush()) ++append_errors_;
+  last_flush_ = now;
+  if (!waited_for) return;
+  {
+    std::lock_guard lock(sync_mu_);
+    served_ = wanted;
+  }
+  synced_.notify_all();
+}
+
+bool JournalSink::sync(std::chrono::milliseconds timeout) {
+  const uint64_t mine = requested_.fetch_add(1, std::memory_order_acq_rel) + 1;
+  std::unique_lock lock(sync_mu_);
+  return synced_.wait_for(lock, timeout, [&] { return served_ >= mine; });
+}
+
+OutputSinkStats JournalSink::stats() const {
+  const JournalStats j = journal_.stats();
+  return OutputSinkStats{j.records_appended, append_errors_, j.records_lost};
+}
+
+}  // namespace yagura
