@@ -27,8 +27,9 @@ void log(const std::string& message) {
   std::fprintf(stderr, "yagura-sensor: upload: %s\n", message.c_str());
 }
 
-pb::Host wire_host(const HostIdentity& h) {
+pb::Host wire_host(const HostIdentity& h, const std::string& dump_key) {
   pb::Host out;
+  out.set_dump_key(dump_key);
   out.set_hostname(h.hostname);
   out.set_boot_id(h.boot_id);
   out.set_kernel(h.kernel_release);
@@ -39,7 +40,8 @@ pb::Host wire_host(const HostIdentity& h) {
 }  // namespace
 
 Result<std::unique_ptr<Uploader>> Uploader::start(UploaderOptions options,
-                                                  PolicyOfferHandler on_policy) {
+                                                  PolicyOfferHandler on_policy,
+                                                  DumpRequestHandler on_dump) {
   if (options.sensor_id.empty()) return Error{"upload: no sensor id"};
   auto spool = Spool::open(options.spool);
   if (!spool) return spool.error();
@@ -48,8 +50,8 @@ Result<std::unique_ptr<Uploader>> Uploader::start(UploaderOptions options,
   auto client = HttpsClient::create(options.http);
   if (!client) return client.error();
   std::unique_ptr<Uploader> up(new Uploader(std::move(options), std::move(on_policy),
-                                            std::move(*spool), std::move(*sequence),
-                                            std::move(*client)));
+                                            std::move(on_dump), std::move(*spool),
+                                            std::move(*sequence), std::move(*client)));
   // What recovery found unreadable is a gap like any other.
   up->add_losses(up->spool_->take_losses());
   up->thread_ = std::thread([u = up.get()] { u->run(); });
@@ -57,15 +59,17 @@ Result<std::unique_ptr<Uploader>> Uploader::start(UploaderOptions options,
 }
 
 Uploader::Uploader(UploaderOptions options, PolicyOfferHandler on_policy,
-                   std::unique_ptr<Spool> spool, SequenceCounter sequence,
-                   std::unique_ptr<HttpsClient> client)
+                   DumpRequestHandler on_dump, std::unique_ptr<Spool> spool,
+                   SequenceCounter sequence, std::unique_ptr<HttpsClient> client)
     : options_(std::move(options)),
       on_policy_(std::move(on_policy)),
+      on_dump_(std::move(on_dump)),
       spool_(std::move(spool)),
       builder_(options_.batch),
       sequence_(std::move(sequence)),
       client_(std::move(client)),
-      backoff_(options_.retry_initial, options_.retry_max, std::random_device{}()) {}
+      backoff_(options_.retry_initial, options_.retry_max, std::random_device{}()),
+      dump_backoff_(options_.retry_initial, options_.retry_max, std::random_device{}()) {}
 
 Uploader::~Uploader() { stop(); }
 
@@ -151,7 +155,7 @@ void Uploader::seal(ClosedBatch closed, uint64_t now_ns) {
   pb::Batch& b = closed.batch;
   b.set_protocol_version(kProtocolVersion);
   b.set_sensor_id(options_.sensor_id);
-  *b.mutable_host() = wire_host(options_.host);
+  *b.mutable_host() = wire_host(options_.host, options_.dump_key);
   b.set_created_ns(realtime_ns());
   b.set_event_schema(options_.event_schema);
   const SpoolStats spool = spool_->stats();
@@ -221,12 +225,80 @@ void Uploader::wait(std::chrono::milliseconds d) {
   wake_.wait_for(lock, d, [this] { return stopping_; });
 }
 
+void Uploader::submit_dump(pb::DumpUpload dump) {
+  {
+    std::lock_guard lock(report_mu_);
+    dumps_.push_back(std::move(dump));
+  }
+  std::lock_guard lock(wake_mu_);
+  wake_.notify_one();
+}
+
+void Uploader::take_dump_requests(const pb::Ack& ack) {
+  if (!on_dump_) return;
+  for (const pb::DumpRequest& r : ack.dump_requests()) {
+    if (!dumps_taken_.insert(r.id()).second) continue;  // offered again until delivered
+    log("dump " + std::to_string(r.id()) + " requested by " + r.requested_by() + ": " +
+        r.reason());
+    {
+      std::lock_guard lock(report_mu_);
+      ++stats_.dumps_requested;
+    }
+    on_dump_(r);
+  }
+}
+
+void Uploader::send_dump() {
+  if (std::chrono::steady_clock::now() < next_dump_attempt_) return;
+  pb::DumpUpload dump;
+  {
+    std::lock_guard lock(report_mu_);
+    if (dumps_.empty()) return;
+    dump = dumps_.front();
+  }
+  auto r = client_->post("/v1/dumps", dump.SerializeAsString(), "application/x-protobuf", "");
+  const long status = r ? r->status : 0;
+  // Transient (no answer, 5xx, 429): the dump waits, batches go on.
+  if (status == 0 || status == 429 || status >= 500) {
+    log("dump " + std::to_string(dump.id()) + " not delivered yet: " +
+        (r ? "collector answered " + std::to_string(status) : r.error().message));
+    next_dump_attempt_ = std::chrono::steady_clock::now() + dump_backoff_.next();
+    return;
+  }
+  dump_backoff_.reset();
+  std::lock_guard lock(report_mu_);
+  if (status == 413 && dump.error().empty()) {
+    // Too large for the collector's body limit: it learns why instead of
+    // waiting for a dump that will never come.
+    log("dump " + std::to_string(dump.id()) + " too large for the collector (" +
+        std::to_string(dump.dump_zstd().size()) + " bytes compressed); reporting it as failed");
+    ++stats_.dumps_refused;
+    dumps_.front().clear_dump_zstd();
+    dumps_.front().set_error("the dump (" + std::to_string(dump.dump_zstd().size()) +
+                             " bytes compressed) exceeds the collector's request size limit "
+                             "(limits.max_body_bytes): narrow the scope, or take it on the host "
+                             "with yaguractl dump");
+    return;
+  }
+  dumps_.pop_front();
+  if (status == 200) {
+    ++stats_.dumps_sent;
+    log("dump " + std::to_string(dump.id()) + " delivered (" +
+        std::to_string(dump.dump_zstd().size()) + " bytes compressed)");
+  } else {
+    ++stats_.dumps_refused;
+    log("dump " + std::to_string(dump.id()) + " refused by the collector (" +
+        std::to_string(status) + "): " + r->body);
+  }
+}
+
 void Uploader::run() {
   for (;;) {
     {
       std::lock_guard lock(wake_mu_);
       if (stopping_ && std::chrono::steady_clock::now() >= stop_deadline_) return;
     }
+    send_dump();
     std::optional<SpoolRecord> record = spool_->next();
     add_losses(spool_->take_losses());
     if (!record) {
@@ -285,6 +357,7 @@ bool Uploader::deliver(const SpoolRecord& record) {
       stats_.last_acked_sequence = record.sequence;
     }
     if (ack.has_policy_offer()) consider_offer(ack.policy_offer());
+    take_dump_requests(ack);
     return true;
   }
   if (status == 400 || status == 413) {

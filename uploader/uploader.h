@@ -20,6 +20,11 @@
 // PolicyOfferHandler; whether it was applied comes back through
 // report_policy_status and reaches the collector in the next batch.
 //
+// The answer can also carry dump requests: each is handed once to the
+// DumpRequestHandler, which makes the dump elsewhere and gives it back with
+// submit_dump(); the upload thread posts it between two batches, retrying
+// with backoff until the collector answers.
+//
 //   auto up = Uploader::start(options, [&](wire::v1::PolicyDocument d) { apply(d); });
 //   (*up)->add(std::move(event), has_alerts, now);       // output thread
 //   (*up)->tick(now);                                    // output thread, often
@@ -29,10 +34,12 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -51,6 +58,7 @@ namespace yagura {
 struct UploaderOptions {
   std::string sensor_id;  // must be the client certificate's common name
   HostIdentity host;
+  std::string dump_key;  // fingerprint of the dump-signing key, sent with the host
   uint32_t event_schema = 0;  // of the events' JSON
   BatchLimits batch;
   uint64_t heartbeat_ns = 60'000'000'000;
@@ -79,6 +87,9 @@ struct UploaderStats {
   uint64_t gaps_reported = 0;     // gap records put in batches
   uint64_t policy_fetches = 0;
   uint64_t policy_fetch_errors = 0;
+  uint64_t dumps_requested = 0;  // dump requests handed to the handler
+  uint64_t dumps_sent = 0;       // dump uploads the collector answered 200
+  uint64_t dumps_refused = 0;    // dump uploads it refused for good (4xx)
   uint64_t last_acked_sequence = 0;
   long last_status = 0;  // of the last answer
   SpoolStats spool;
@@ -86,11 +97,14 @@ struct UploaderStats {
 
 // Empty: offers are ignored.
 using PolicyOfferHandler = std::function<void(wire::v1::PolicyDocument)>;
+// Empty: dump requests are ignored. Runs on the upload thread: hand off.
+using DumpRequestHandler = std::function<void(wire::v1::DumpRequest)>;
 
 class Uploader {
  public:
   static Result<std::unique_ptr<Uploader>> start(UploaderOptions options,
-                                                 PolicyOfferHandler on_policy);
+                                                 PolicyOfferHandler on_policy,
+                                                 DumpRequestHandler on_dump = {});
   ~Uploader();
   Uploader(const Uploader&) = delete;
   Uploader& operator=(const Uploader&) = delete;
@@ -104,6 +118,8 @@ class Uploader {
   void set_policy(const std::string& name, uint64_t version, const std::string& sha256);
   void report_policy_status(uint64_t version, const std::string& sha256, bool applied,
                             const std::string& error);
+  // A dump made for a request (or the reason it could not be made).
+  void submit_dump(wire::v1::DumpUpload dump);
   UploaderStats stats() const;
 
   // Seals the open batches, delivers for up to stop_grace, joins. The
@@ -111,8 +127,9 @@ class Uploader {
   void stop();
 
  private:
-  Uploader(UploaderOptions options, PolicyOfferHandler on_policy, std::unique_ptr<Spool> spool,
-           SequenceCounter sequence, std::unique_ptr<HttpsClient> client);
+  Uploader(UploaderOptions options, PolicyOfferHandler on_policy, DumpRequestHandler on_dump,
+           std::unique_ptr<Spool> spool, SequenceCounter sequence,
+           std::unique_ptr<HttpsClient> client);
   void seal(ClosedBatch closed, uint64_t now_ns);
   void add_losses(const std::vector<SpoolLoss>& losses);
   void add_gap(uint64_t first, uint64_t last, uint64_t events, uint64_t alert_events,
@@ -120,16 +137,23 @@ class Uploader {
   void run();
   bool deliver(const SpoolRecord& record);
   void consider_offer(const wire::v1::PolicyOffer& offer);
+  void take_dump_requests(const wire::v1::Ack& ack);
+  // Posts the oldest submitted dump when its retry time has come.
+  void send_dump();
   void wait(std::chrono::milliseconds d);
 
   const UploaderOptions options_;
   const PolicyOfferHandler on_policy_;
+  const DumpRequestHandler on_dump_;
   std::unique_ptr<Spool> spool_;
   BatchBuilder builder_;  // output thread
   SequenceCounter sequence_;  // output thread
   uint64_t last_sealed_ns_ = 0;  // output thread
   std::unique_ptr<HttpsClient> client_;  // upload thread
   Backoff backoff_;                      // upload thread
+  std::set<uint64_t> dumps_taken_;       // upload thread: requests handed over once
+  Backoff dump_backoff_;                 // upload thread
+  std::chrono::steady_clock::time_point next_dump_attempt_;  // upload thread
 
   // What the next sealed batch reports, from any thread.
   mutable std::mutex report_mu_;
@@ -137,6 +161,7 @@ class Uploader {
   std::map<std::string, int64_t> health_;
   std::vector<wire::v1::Gap> gaps_;
   std::optional<wire::v1::PolicyStatus> policy_status_;
+  std::deque<wire::v1::DumpUpload> dumps_;  // submitted, not yet delivered
   // An offer being applied, or refused: not fetched again.
   uint64_t offer_taken_version_ = 0;
   std::string offer_taken_sha_;
