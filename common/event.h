@@ -363,9 +363,11 @@ struct AlertRule {
   std::vector<std::string> tags;
 };
 
-// What the policy decided about an event that it kept.
+// What the policy decided about an event.
 struct PolicyVerdict {
   uint64_t policy_version = 0;  // 0: no policy judged the event
+  // Dropped as noise: only the flight recorder keeps such an event.
+  bool dropped = false;
   std::vector<std::shared_ptr<const AlertRule>> alerts;
 };
 

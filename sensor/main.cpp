@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -42,6 +43,7 @@ void usage() {
       "      --policy FILE        policy file (overrides policy.path)\n"
       "      --allow-unsigned-policy  accept a policy without a signature (development)\n"
       "      --state-dir DIR      where the sensor keeps state (overrides policy.state_dir)\n"
+      "      --control-socket PATH  yaguractl's socket (overrides control.socket; '' for none)\n"
       "      --check-config       validate the configuration and the policy, and exit\n"
       "  -h, --help\n",
       stderr);
@@ -52,11 +54,13 @@ void usage() {
 int main(int argc, char** argv) {
   yagura::DaemonOptions opts;
   std::string config_path, output;
+  std::optional<std::string> control_socket;
   std::vector<std::pair<std::string, std::string>> tags;
   long max_args = -1, health = -1;
   bool no_hash = false, check_only = false;
 
-  enum { kMaxArgs = 1000, kHealth, kNoHash, kReady, kCheck, kPolicy, kUnsigned, kStateDir };
+  enum { kMaxArgs = 1000, kHealth, kNoHash, kReady, kCheck, kPolicy, kUnsigned, kStateDir,
+         kControlSocket };
   const option long_opts[] = {{"config", required_argument, nullptr, 'c'},
                               {"output", required_argument, nullptr, 'o'},
                               {"tag", required_argument, nullptr, 't'},
@@ -68,6 +72,7 @@ int main(int argc, char** argv) {
                               {"policy", required_argument, nullptr, kPolicy},
                               {"allow-unsigned-policy", no_argument, nullptr, kUnsigned},
                               {"state-dir", required_argument, nullptr, kStateDir},
+                              {"control-socket", required_argument, nullptr, kControlSocket},
                               {"help", no_argument, nullptr, 'h'},
                               {nullptr, 0, nullptr, 0}};
   for (int c; (c = getopt_long(argc, argv, "c:o:t:h", long_opts, nullptr)) != -1;) {
@@ -117,6 +122,9 @@ int main(int argc, char** argv) {
       case kStateDir:
         opts.policy_overrides.state_dir = optarg;
         break;
+      case kControlSocket:
+        control_socket = optarg;
+        break;
       case 'h':
         usage();
         return 0;
@@ -136,6 +144,7 @@ int main(int argc, char** argv) {
     opts.config_path = config_path;
   }
   if (!output.empty()) opts.config.output = output;
+  if (control_socket) opts.config.control_socket = *control_socket;
   for (auto& [k, v] : tags) opts.config.tags[k] = v;
   if (max_args >= 0) opts.config.max_args_bytes = static_cast<uint32_t>(max_args);
   if (health >= 0) opts.config.health_interval_seconds = static_cast<uint32_t>(health);

@@ -138,6 +138,20 @@ Result<SensorConfig> parse_sensor_config(const std::string& text, const std::str
                       {"heartbeat_seconds", num(u.heartbeat_seconds)},
                       {"accept_policy", num(u.accept_policy)}});
                }},
+              {"recorder",
+               [&](const YAML::Node& n) {
+                 RecorderConfig& r = c.recorder;
+                 read_map(name, n,
+                          {{"enabled", num(r.enabled)},
+                           {"dir", num(r.dir)},
+                           {"max_bytes", num(r.max_bytes)},
+                           {"max_age_days", num(r.max_age_days)},
+                           {"segment_bytes", num(r.segment_bytes)},
+                           {"queue_events", num(r.queue_events)}});
+               }},
+              {"control", [&](const YAML::Node& n) {
+                 read_map(name, n, {{"socket", num(c.control_socket)}});
+               }},
               {"hashing", [&](const YAML::Node& n) {
                  read_map(name, n,
                           {{"enabled", num(c.hashing)},
@@ -207,6 +221,18 @@ Status validate(const SensorConfig& c) {
       return Error{"upload.retry needs 0 < initial_ms <= max_ms"};
     if (u.heartbeat_seconds == 0) return Error{"upload.heartbeat_seconds must be greater than 0"};
   }
+  if (c.recorder.enabled) {
+    const RecorderConfig& r = c.recorder;
+    if (r.segment_bytes < (1u << 20) || r.max_bytes < 2 * r.segment_bytes)
+      return Error{"recorder: segment_bytes must be at least 1 MiB and max_bytes hold two segments"};
+    if (r.max_age_days == 0) return Error{"recorder.max_age_days must be greater than 0"};
+    if (r.queue_events < kMinOutputQueueEvents || r.queue_events > kMaxOutputQueueEvents)
+      return Error{"recorder.queue_events must be between " +
+                   std::to_string(kMinOutputQueueEvents) + " and " +
+                   std::to_string(kMaxOutputQueueEvents)};
+  }
+  if (!c.control_socket.empty() && !c.control_socket.starts_with('/'))
+    return Error{"control.socket must be an absolute path (or empty: no control socket)"};
   // A signed policy with no key to check it can never load: say so now.
   if (!c.policy.path.empty() && c.policy.require_signature && c.policy.trusted_keys.empty())
     return Error{"policy.require_signature is on but policy.trusted_keys names no key"};

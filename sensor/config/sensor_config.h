@@ -58,6 +58,17 @@ struct UploadConfig {
   bool enabled() const { return !collector.empty(); }
 };
 
+// The flight recorder (recorder:): every captured event, before the policy,
+// in a rolling journal that dumps are cut from. docs/operations.md.
+struct RecorderConfig {
+  bool enabled = true;
+  std::string dir;  // empty: <policy.state_dir>/journal
+  uint64_t max_bytes = 1ull << 30;
+  uint32_t max_age_days = 7;
+  uint64_t segment_bytes = 16ull << 20;
+  uint32_t queue_events = 16384;  // between processing and the recorder's thread
+};
+
 struct SensorConfig {
   std::string output = "-";  // "": no local output (upload only)
   // Events (and health lines) queued between processing and output.
@@ -92,6 +103,9 @@ struct SensorConfig {
   bool policy_watch = true;  // reload when the policy file or its signature changes
 
   UploadConfig upload;
+  RecorderConfig recorder;
+  // The root-only local socket yaguractl talks to (dumps, status).
+  std::string control_socket = "/run/yagura/control.sock";
 };
 
 // Command-line flags that override the configuration's policy section.

@@ -128,6 +128,9 @@ std::string health_json(const HostIdentity& host, const WallClock& clock, const 
       o.number("gaps_reported", u.gaps_reported);
       o.number("policy_fetches", u.policy_fetches);
       o.number("policy_fetch_errors", u.policy_fetch_errors);
+      o.number("dumps_requested", u.dumps_requested);
+      o.number("dumps_sent", u.dumps_sent);
+      o.number("dumps_refused", u.dumps_refused);
       o.number("last_acked_sequence", u.last_acked_sequence);
       o.number("last_status", static_cast<uint64_t>(u.last_status));
       json::ObjectWriter sp(o.key("spool"));
@@ -139,6 +142,29 @@ std::string health_json(const HostIdentity& host, const WallClock& clock, const 
       sp.number("evicted_events", u.spool.evicted_events);
       sp.number("corrupt_records", u.spool.corrupt_records);
       sp.number("append_errors", u.spool.append_errors);
+    }
+    if (h.recorder) {
+      // The head's chain hash leaves the host with every health line: an
+      // edit that rewrote the journal after it no longer matches.
+      const JournalStats& j = *h.recorder;
+      json::ObjectWriter o(root.key("recorder"));
+      o.number("records_appended", j.records_appended);
+      o.number("records_written", j.records_written);
+      o.number("records_lost", j.records_lost);
+      o.number("lost_write_error", j.lost_write_error);
+      o.number("lost_too_large", j.lost_too_large);
+      o.number("blocks_written", j.blocks_written);
+      o.number("write_errors", j.write_errors);
+      o.number("tail_bytes_cut", j.tail_bytes_cut);
+      o.number("bytes", j.bytes);
+      o.number("segments", j.segments);
+      o.number("segments_removed_for_age", j.segments_removed_for_age);
+      o.number("segments_removed_for_size", j.segments_removed_for_size);
+      o.number("segments_removed_for_space", j.segments_removed_for_space);
+      o.number("head_segment", j.head_segment);
+      o.number("last_seq", j.last_seq);
+      o.string("chain", j.chain_hex);
+      o.string_unless_empty("last_error", j.last_error);
     }
   }
   return out;

@@ -22,6 +22,7 @@
 #include "sensor/pipeline/event_processor.h"
 #include "sensor/pipeline/pipeline_health.h"
 #include "sensor/process/process_table.h"
+#include "sensor/recorder/journal_writer.h"
 #include "uploader/uploader.h"
 
 namespace yagura {
@@ -42,6 +43,7 @@ struct HealthSnapshot {
   uint64_t filter_generations = 0;           // kernel filter publishes so far
   std::vector<std::string> filter_warnings;  // from the last filter build
   std::optional<UploaderStats> upload;       // when uploading
+  std::optional<JournalStats> recorder;      // when the flight recorder runs
 };
 
 std::string health_json(const HostIdentity& host, const WallClock& clock, const HealthSnapshot& h);

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <future>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -17,18 +18,25 @@
 #include "common/host.h"
 #include "sensor/capture/bpf_capture.h"
 #include "sensor/capture/ring_reader.h"
+#include "dump/dump_key.h"
+#include "sensor/control/control_commands.h"
+#include "sensor/control/control_socket.h"
 #include "sensor/control/distributed_policy.h"
+#include "sensor/control/remote_dumps.h"
 #include "sensor/control/file_watch.h"
 #include "sensor/daemon/health.h"
 #include "sensor/filter/path_watch.h"
 #include "sensor/judge/policy_judge.h"
 #include "sensor/output/event_output.h"
 #include "sensor/output/json_lines_sink.h"
+#include "sensor/output/process_entry_json.h"
 #include "sensor/pipeline/event_gate.h"
 #include "sensor/pipeline/event_queue.h"
 #include "sensor/pipeline/output_stage.h"
 #include "sensor/pipeline/processing_stage.h"
 #include "sensor/pipeline/record_queue.h"
+#include "sensor/recorder/dump_maker.h"
+#include "sensor/recorder/flight_recorder.h"
 
 namespace yagura {
 namespace {
@@ -82,6 +90,53 @@ UploaderOptions upload_options(const SensorConfig& cfg, const HostIdentity& host
   o.retry_initial = std::chrono::milliseconds(u.retry_initial_ms);
   o.retry_max = std::chrono::milliseconds(u.retry_max_ms);
   return o;
+}
+
+FlightRecorderOptions recorder_options(const SensorConfig& cfg) {
+  const RecorderConfig& r = cfg.recorder;
+  FlightRecorderOptions o;
+  o.dir = r.dir.empty() ? cfg.policy.state_dir + "/journal" : r.dir;
+  o.limits.max_bytes = r.max_bytes;
+  o.limits.segment_bytes = r.segment_bytes;
+  o.limits.max_age_ns = r.max_age_days * 86'400ull * 1'000'000'000ull;
+  o.queue_events = r.queue_events;
+  return o;
+}
+
+uint64_t realtime_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+// What a dump takes from the processing thread: the process table and the
+// active policy, copied there between two batches.
+std::optional<SensorSnapshot> sensor_snapshot(ProcessingStage& processing,
+                                              const ProcessTable& table, const PolicyJudge& judge,
+                                              const WallClock& clock) {
+  auto done = std::make_shared<std::promise<SensorSnapshot>>();
+  auto taken = done->get_future();
+  processing.post([&table, &judge, &clock, done] {
+    SensorSnapshot s;
+    table.for_each([&](const ProcessEntry& p) {
+      std::string line;
+      append_process_entry(line, p, clock);
+      s.processes.push_back(std::move(line));
+    });
+    const policy::CompiledPolicy& active = judge.active();
+    s.policy = {active.name(), active.version(), active.sha256()};
+    done->set_value(std::move(s));
+  });
+  if (taken.wait_for(std::chrono::seconds(5)) != std::future_status::ready) return std::nullopt;
+  return taken.get();
+}
+
+nlohmann::json recorder_status(const FlightRecorder& recorder) {
+  const JournalStats j = recorder.stats();
+  return {{"dir", recorder.dir()},       {"records_written", j.records_written},
+          {"records_lost", j.records_lost}, {"bytes", j.bytes},
+          {"segments", j.segments},      {"last_seq", j.last_seq},
+          {"chain", j.chain_hex},        {"last_error", j.last_error}};
 }
 
 }  // namespace
@@ -177,7 +232,27 @@ int run_sensor_daemon(const DaemonOptions& options, DaemonSignals& signals) {
   PolicyJudge judge(*host, std::move(*initial_policy));
   RecordQueue records(cfg.queue_bytes);
   EventQueue events(cfg.output_queue_events);
-  EventGate gate(judge, events);
+  // The flight recorder sees every event, the ones the policy drops too. A
+  // journal that cannot be opened leaves the sensor running without it:
+  // capture matters more than the recorder.
+  std::unique_ptr<FlightRecorder> recorder;
+  std::optional<PrivateKey> dump_key;
+  if (cfg.recorder.enabled) {
+    auto r = FlightRecorder::open(recorder_options(cfg), JsonWriter(*host, clock), clock);
+    auto key = dump::load_or_create_dump_key(cfg.policy.state_dir + "/dump.key");
+    if (!r) {
+      std::fprintf(stderr, "yagura-sensor: flight recorder off: %s\n", r.error().message.c_str());
+    } else if (!key) {
+      std::fprintf(stderr, "yagura-sensor: flight recorder off: dump key: %s\n",
+                   key.error().message.c_str());
+    } else {
+      recorder = std::move(*r);
+      dump_key.emplace(std::move(*key));
+      std::fprintf(stderr, "yagura-sensor: flight recorder in %s, dumps signed by key %s\n",
+                   recorder->dir().c_str(), dump_key->fingerprint().c_str());
+    }
+  }
+  EventGate gate(judge, events, recorder ? &recorder->queue() : nullptr);
 
   EventProcessorOptions popts;
   popts.hash_wait_ns = cfg.hash_wait_ms * 1'000'000ull;
@@ -195,7 +270,27 @@ int run_sensor_daemon(const DaemonOptions& options, DaemonSignals& signals) {
   // The upload thread stores an offered policy; the control loop applies it.
   std::mutex offered_mu;
   std::optional<std::pair<uint64_t, std::string>> offered;  // version, sha256
+  // Dumps: cut from the journal with what the processing thread holds at
+  // that moment (set below, before any dump can run).
+  const std::string sensor_id = cfg.upload.sensor_id.empty() ? host->hostname : cfg.upload.sensor_id;
+  ProcessingStage* processing_stage = nullptr;
+  std::unique_ptr<DumpMaker> dump_maker;
+  if (recorder) {
+    DumpSources sources;
+    sources.journal_dir = recorder->dir();
+    sources.sensor_id = sensor_id;
+    sources.host = *host;
+    sources.key = &*dump_key;
+    sources.sync_journal = [&] { return recorder->sync(std::chrono::seconds(2)); };
+    sources.snapshot = [&] { return sensor_snapshot(*processing_stage, table, judge, clock); };
+    sources.now_ns = realtime_ns;
+    dump_maker = std::make_unique<DumpMaker>(std::move(sources));
+  }
   std::unique_ptr<Uploader> uploader;
+  // The collector relays dump requests; made on their own thread, uploaded
+  // by the uploader.
+  RemoteDumps remote_dumps(dump_maker.get(),
+                           [&](wire::v1::DumpUpload u) { uploader->submit_dump(std::move(u)); });
   if (cfg.upload.enabled()) {
     PolicyOfferHandler on_offer;
     if (accept_distributed) {
@@ -208,7 +303,11 @@ int run_sensor_daemon(const DaemonOptions& options, DaemonSignals& signals) {
         offered.emplace(doc.version(), doc.sha256());
       };
     }
-    auto up = Uploader::start(upload_options(cfg, *host), std::move(on_offer));
+    UploaderOptions uopts = upload_options(cfg, *host);
+    if (dump_key) uopts.dump_key = dump_key->fingerprint();
+    auto up = Uploader::start(std::move(uopts), std::move(on_offer), [&](wire::v1::DumpRequest r) {
+      remote_dumps.request(std::move(r));
+    });
     if (!up) {
       std::fprintf(stderr, "yagura-sensor: %s\n", up.error().message.c_str());
       return 78;  // EX_CONFIG: certificates, spool directory
@@ -245,10 +344,21 @@ int run_sensor_daemon(const DaemonOptions& options, DaemonSignals& signals) {
     h.filter_generations = filter_generations;
     h.filter_warnings = filter_warnings;
     if (uploader) h.upload = uploader->stats();
+    if (recorder) {
+      h.recorder = recorder->stats();
+      h.pipeline.recorder_queue = recorder->queue_stats();
+    }
     return health_json(*host, clock, h);
   };
   ProcessingStage processing(records, processor, gate, sopts);
+  processing_stage = &processing;
 
+  if (recorder) {
+    if (Status s = recorder->start(); !s) {
+      std::fprintf(stderr, "yagura-sensor: %s\n", s.error().message.c_str());
+      return 2;
+    }
+  }
   if (Status s = output.start(); !s) {
     std::fprintf(stderr, "yagura-sensor: %s\n", s.error().message.c_str());
     return 2;
@@ -265,6 +375,35 @@ int run_sensor_daemon(const DaemonOptions& options, DaemonSignals& signals) {
   if (Status s = processing.start(); !s) {
     std::fprintf(stderr, "yagura-sensor: %s\n", s.error().message.c_str());
     return 2;
+  }
+
+  if (uploader) remote_dumps.start();
+  // yaguractl's way in (root only). Without it the sensor still captures.
+  ControlCommands commands(dump_maker.get(), [&] {
+    nlohmann::json status = {{"sensor_id", sensor_id},
+                             {"hostname", host->hostname},
+                             {"dump_key", dump_key ? dump_key->fingerprint() : ""}};
+    if (recorder) status["recorder"] = recorder_status(*recorder);
+    return status;
+  });
+  std::optional<ControlSocket> control;
+  if (!cfg.control_socket.empty()) {
+    ControlSocketOptions copts;
+    copts.log = [](const std::string& m) {
+      std::fprintf(stderr, "yagura-sensor: control: %s\n", m.c_str());
+    };
+    auto c = ControlSocket::listen(
+        cfg.control_socket,
+        [&](const nlohmann::json& req, const PeerCredentials& peer, ControlReply& reply) {
+          commands.handle(req, peer, reply);
+        },
+        std::move(copts));
+    if (c && c->start()) {
+      control.emplace(std::move(*c));
+    } else {
+      std::fprintf(stderr, "yagura-sensor: control socket off: %s\n",
+                   c ? "cannot start its thread" : c.error().message.c_str());
+    }
   }
 
   if (!options.ready_file.empty()) std::ofstream(options.ready_file) << getpid() << "\n";
@@ -403,9 +542,13 @@ int run_sensor_daemon(const DaemonOptions& options, DaemonSignals& signals) {
   // the reader drains what the kernel wrote; processing drains its queue,
   // waits for hashes, releases every event and writes the final health
   // line once output has caught up; output writes what is left.
+  // Control first: a dump asks the processing thread for its snapshot.
+  if (control) control->stop();
+  remote_dumps.stop();
   reader.stop();
   processing.stop();
   output.stop();
+  if (recorder) recorder->stop();
   if (uploader) uploader->stop();
   std::fprintf(stderr, "yagura-sensor: stopped\n");
   return 0;

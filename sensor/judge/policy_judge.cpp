@@ -60,10 +60,10 @@ PolicyJudge::PolicyJudge(const HostIdentity& host, policy::LoadedPolicy initial)
 
 bool PolicyJudge::judge(Event& event, uint64_t now_ns) {
   auto decision = evaluator_->evaluate(EventFields(event, host_), now_ns);
-  if (!decision.keep) return false;  // counted by the evaluator's totals
   event.verdict.policy_version = loaded_.policy->version();
+  event.verdict.dropped = !decision.keep;  // counted by the evaluator's totals
   event.verdict.alerts = std::move(decision.alerts);
-  return true;
+  return decision.keep;
 }
 
 void PolicyJudge::adopt(policy::LoadedPolicy next) {

@@ -22,6 +22,7 @@
 
 #include "common/event.h"
 #include "common/host.h"
+#include "sensor/output/command_line.h"
 #include "sensor/output/json_string.h"
 #include "sensor/output/json_values.h"
 
@@ -107,6 +108,13 @@ class ObjectWriter {
     char buf[] = "\"0x0000000000000000\"";
     for (int i = 0; i < 16; ++i) buf[18 - i] = "0123456789abcdef"[(value >> (4 * i)) & 0xf];
     key(name) += buf;
+  }
+  // argv as the "command_line" text (command_line.h).
+  void command_line(std::string_view name, const std::vector<std::string>& argv) {
+    std::string& out = key(name);
+    out += '"';
+    append_json_command_line(out, argv);
+    out += '"';
   }
   void process_key(std::string_view name, const ProcessKey& k) {
     std::string& out = key(name);

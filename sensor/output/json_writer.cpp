@@ -18,13 +18,6 @@ namespace {
 using json::append_string_array;
 using json::ObjectWriter;
 
-void write_command_line(ObjectWriter& obj, const std::vector<std::string>& argv) {
-  std::string& out = obj.key("command_line");
-  out += '"';
-  append_json_command_line(out, argv);
-  out += '"';
-}
-
 void write_creds(ObjectWriter& obj, const Creds& c) {
   obj.number("uid", c.uid);
   obj.number("euid", c.euid);
@@ -85,7 +78,7 @@ void write_task(ObjectWriter& obj, const Event& event, const WallClock& clock,
 void write_image(ObjectWriter& obj, const ProcessImage& image) {
   obj.string("exe", image.exe_path);
   append_string_array(obj.key("args"), image.argv);
-  write_command_line(obj, image.argv);
+  obj.command_line("command_line", image.argv);
   obj.string_unless_empty("cwd", image.cwd);
 }
 
@@ -121,7 +114,7 @@ void write_exec(ObjectWriter& obj, const ExecEvent& e, const Enrichment& en) {
     write_exe_file(exe_file, e.exe, en);
   }
   append_string_array(obj.key("args"), e.argv);
-  write_command_line(obj, e.argv);
+  obj.command_line("command_line", e.argv);
   obj.number("argc", e.argc);
   obj.number("args_bytes", e.args_size);
   obj.boolean("args_truncated", e.args_truncated);
@@ -164,7 +157,7 @@ void write_parent(ObjectWriter& top, const Event& event) {
       parent.number("pid", p.key.tgid);
       parent.string("exe", p.exe_path);
       append_string_array(parent.key("args"), p.argv);
-      write_command_line(parent, p.argv);
+      parent.command_line("command_line", p.argv);
     }
     if (lineage.size() > 1) {
       std::string& out = top.key("ancestors");
@@ -175,7 +168,7 @@ void write_parent(ObjectWriter& top, const Event& event) {
         a.process_key("key", lineage[i].key);
         a.number("pid", lineage[i].key.tgid);
         a.string("exe", lineage[i].exe_path);
-        write_command_line(a, lineage[i].argv);
+        a.command_line("command_line", lineage[i].argv);
       }
       out += ']';
     }
@@ -205,12 +198,14 @@ void write_cred(ObjectWriter& top, const CredEvent& e) {
   }
 }
 
-// What the policy made of the event: the version that judged it, and the
-// alert rules that fired. Nothing when no policy judged it.
+// What the policy made of the event: the version that judged it, whether
+// it dropped it (the flight recorder's lines only), and the alert rules
+// that fired. Nothing when no policy judged it.
 void write_verdict(ObjectWriter& top, const PolicyVerdict& verdict) {
   if (verdict.policy_version != 0) {
     ObjectWriter policy(top.key("policy"));
     policy.number("version", verdict.policy_version);
+    if (verdict.dropped) policy.boolean("dropped", true);
   }
   if (verdict.alerts.empty()) return;
   std::string& out = top.key("alerts");

@@ -11,17 +11,26 @@ void EventGate::write(const Event& event) {
   // queue needs an item it owns.
   auto item = std::make_unique<OutputItem>(std::in_place_type<Event>, event);
   Event& judged = std::get<Event>(*item);
-  if (!judge_.judge(judged, now_ns_)) {
+  const bool keep = judge_.judge(judged, now_ns_);
+  const ItemClass cls = classify_event(judged);
+  if (!keep) {
     ++stats_.judge_dropped;
+    record(std::move(item), cls);
     return;
   }
-  const ItemClass cls = classify_event(judged);
+  if (recorder_) record(std::make_unique<OutputItem>(*item), cls);
   out_.offer(std::move(item), cls);
 }
 
 void EventGate::offer_health(std::string json) {
   ++stats_.health_lines;
-  out_.offer(std::make_unique<OutputItem>(HealthLine{std::move(json)}), kHealthClass);
+  auto line = std::make_unique<OutputItem>(HealthLine{std::move(json)});
+  if (recorder_) record(std::make_unique<OutputItem>(*line), kHealthClass);
+  out_.offer(std::move(line), kHealthClass);
+}
+
+void EventGate::record(std::unique_ptr<OutputItem> item, ItemClass cls) {
+  if (recorder_ && recorder_->offer(std::move(item), cls)) ++stats_.recorded;
 }
 
 }  // namespace yagura

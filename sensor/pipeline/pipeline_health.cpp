@@ -42,8 +42,11 @@ void write_pipeline_health(json::ObjectWriter& health, const PipelineHealth& p) 
     s.number("events_in", p.gate.events_in);
     s.number("judge_dropped", p.gate.judge_dropped);
     s.number("health_lines", p.gate.health_lines);
+    if (p.recorder_queue) s.number("recorded", p.gate.recorded);
   }
   write_queue(pipeline, "event_queue", p.event_queue, "", YG_EV_EXEC, kHealthItem);
+  if (p.recorder_queue)
+    write_queue(pipeline, "recorder_queue", *p.recorder_queue, "", YG_EV_EXEC, kHealthItem);
   json::ObjectWriter o(pipeline.key("output"));
   o.number("events", p.output.events);
   o.number("health_lines", p.output.health_lines);

@@ -10,6 +10,8 @@
 //   }
 #pragma once
 
+#include <optional>
+
 #include "sensor/output/json_object.h"
 #include "sensor/pipeline/back_pressure.h"
 #include "sensor/pipeline/event_gate.h"
@@ -24,6 +26,7 @@ struct PipelineHealth {
   EventGateStats gate;
   QueueStats event_queue;  // processing -> output, in items
   OutputStageStats output;
+  std::optional<QueueStats> recorder_queue;  // processing -> flight recorder, when on
 };
 
 void write_pipeline_health(json::ObjectWriter& health, const PipelineHealth& p);

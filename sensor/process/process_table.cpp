@@ -207,6 +207,11 @@ bool ProcessTable::complete_task(TaskInfo& task) const {
   return true;
 }
 
+void ProcessTable::for_each(const std::function<void(const ProcessEntry&)>& visit) const {
+  for (const ProcessEntry& e : live_) visit(e);
+  for (const ProcessEntry& e : exited_) visit(e);
+}
+
 ProcessTable::Stats ProcessTable::stats() const {
   Stats out = stats_;
   out.size = index_.size();

@@ -33,6 +33,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <list>
 #include <optional>
 #include <string>
@@ -144,6 +145,8 @@ class ProcessTable {
   // comm. False, leaving task as it is, when the key is unknown.
   bool complete_task(TaskInfo& task) const;
   Stats stats() const;
+  // Every entry, live ones first (a forensic dump's process table).
+  void for_each(const std::function<void(const ProcessEntry&)>& visit) const;
 
  private:
   // live_ in LRU order and exited_ in exit order, oldest first; splice moves
