@@ -492,6 +492,18 @@ class NullStore final : public collector::EventStore {
   Result<std::optional<collector::PolicyRecord>> policy(uint64_t) override {
     return std::optional<collector::PolicyRecord>{};
   }
+  Result<uint64_t> add_dump_request(const collector::DumpRecord&) override { return 1; }
+  Result<std::vector<collector::DumpRecord>> pending_dump_requests(const std::string&,
+                                                                   size_t) override {
+    return std::vector<collector::DumpRecord>{};
+  }
+  Result<std::vector<collector::DumpRecord>> dump_requests(const collector::DumpFilter&) override {
+    return std::vector<collector::DumpRecord>{};
+  }
+  Result<bool> complete_dump(const collector::DumpCompletion&) override { return false; }
+  Result<std::optional<std::string>> dump_file(uint64_t) override {
+    return std::optional<std::string>{};
+  }
 };
 
 // Counts the TCP payload an upload puts on the wire each way (TLS records:

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "collector/api/collector_api.h"
+#include "dump/dump_verifier.h"
 #include "collector/ingest/arrival_log.h"
 #include "collector/server/collector_config.h"
 #include "collector/server/https_server.h"
@@ -193,9 +194,17 @@ int main(int argc, char** argv) {
     log(event_store.error().message);
     return 1;
   }
-  CollectorApiConfig api_config{
-      .admins = {config.admins.begin(), config.admins.end()},
-      .limits = {.max_decompressed_bytes = config.max_decompressed_bytes}};
+  CollectorApiConfig api_config{.admins = {config.admins.begin(), config.admins.end()},
+                                .limits = {.max_decompressed_bytes = config.max_decompressed_bytes},
+                                .max_dump_bytes = config.max_dump_bytes};
+  // Dumps are checked against the key their sensor registered.
+  api_config.verify_dump = [](std::string_view bytes,
+                              const std::string& expected) -> yagura::Result<DumpCheck> {
+    std::vector<std::string> keys;
+    if (!expected.empty()) keys.push_back(expected);
+    const yagura::dump::DumpVerification report = yagura::dump::verify_dump(bytes, keys);
+    return DumpCheck{report.ok(), report.key_fingerprint, report.counts.events, report.problems};
+  };
   if (show_arrivals) {
     // One write per batch: lines from concurrent batches do not interleave.
     api_config.on_stored = [](const IncomingBatch& batch, StoreOutcome outcome) {

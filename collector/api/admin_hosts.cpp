@@ -25,6 +25,7 @@ json host_json(const HostRecord& h) {
       {"boot_id", h.host.boot_id},
       {"kernel", h.host.kernel},
       {"tags", h.host.tags},
+      {"dump_key", h.host.dump_key},
       {"first_seen", format_rfc3339(h.first_seen_ns)},
       {"last_seen", format_rfc3339(h.last_seen_ns)},
       {"last_sequence", h.last_sequence},

@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <exception>
 
+#include "collector/api/admin_dumps.h"
 #include "collector/api/admin_handlers.h"
 #include "collector/api/api_responses.h"
 #include "collector/api/query_params.h"
@@ -26,10 +27,19 @@ int ingest_status(int code) {
   }
 }
 
+ApiResponse not_admin(const std::string& peer) {
+  return error_response(403, "\"" + peer + "\" is not an administrator");
+}
+
+constexpr std::string_view kAdminDumps = "/v1/admin/dumps";
+
 }  // namespace
 
 CollectorApi::CollectorApi(EventStore& store, CollectorApiConfig config)
-    : store_(store), config_(std::move(config)), ingest_(store, config_.limits, config_.now, config_.on_stored) {}
+    : store_(store),
+      config_(std::move(config)),
+      ingest_(store, config_.limits, config_.now, config_.on_stored),
+      dumps_(store, config_.max_dump_bytes, config_.verify_dump, config_.now) {}
 
 ApiResponse CollectorApi::handle(const ApiRequest& request) {
   // The server must get an answer whatever happens behind it: a bug here
@@ -59,6 +69,15 @@ ApiResponse CollectorApi::route(const ApiRequest& request) {
     if (method != "GET") return error_response(405, "use GET on " + path);
     return get_policy(request.peer, params);
   }
+  if (path == "/v1/dumps") {
+    if (method != "POST") return error_response(405, "use POST on " + path);
+    if (Status s = params.check({}); !s) return error_response(400, s.error().message);
+    return post_dump(request);
+  }
+  if (path == kAdminDumps || path.starts_with(std::string(kAdminDumps) + "/")) {
+    if (!is_admin(request.peer)) return not_admin(request.peer);
+    return admin_dumps(request, path, params);
+  }
 
   using Handler = ApiResponse (*)(EventStore&, const QueryParams&);
   struct AdminGet {
@@ -72,9 +91,7 @@ ApiResponse CollectorApi::route(const ApiRequest& request) {
   };
   for (const AdminGet& entry : kAdminGets) {
     if (path != entry.path) continue;
-    if (config_.admins.count(request.peer) == 0) {
-      return error_response(403, "\"" + request.peer + "\" is not an administrator");
-    }
+    if (!is_admin(request.peer)) return not_admin(request.peer);
     if (method == "POST" && path == "/v1/admin/policies") {
       if (Status s = params.check({}); !s) return error_response(400, s.error().message);
       return push_policy(store_, request.body, request.peer, config_.now());
@@ -92,6 +109,33 @@ ApiResponse CollectorApi::post_batch(const ApiRequest& request) {
   auto ack = ingest_.ingest(request.peer, request.content_encoding, request.body);
   if (!ack) return error_response(ingest_status(ack.error().code), ack.error().message);
   return protobuf_response(*ack);
+}
+
+// The sensor is told where its request stands, also when the dump failed
+// verification: it made and sent the dump, there is nothing to retry.
+ApiResponse CollectorApi::post_dump(const ApiRequest& request) {
+  auto receipt = dumps_.ingest(request.peer, request.content_encoding, request.body);
+  if (!receipt) return error_response(ingest_status(receipt.error().code), receipt.error().message);
+  const DumpRecord& d = receipt->record;
+  return json_response(200, {{"id", d.id},
+                             {"state", dump_state_name(d.state)},
+                             {"duplicate", receipt->duplicate},
+                             {"verification", verification_summary(d)},
+                             {"error", d.error}});
+}
+
+ApiResponse CollectorApi::admin_dumps(const ApiRequest& request, const std::string& path,
+                                      const QueryParams& params) {
+  if (path != kAdminDumps) {
+    if (request.method != "GET") return error_response(405, "use GET on " + path);
+    return fetch_dump(store_, std::string_view(path).substr(kAdminDumps.size() + 1), params);
+  }
+  if (request.method == "POST") {
+    if (Status s = params.check({}); !s) return error_response(400, s.error().message);
+    return request_dump(store_, request.body, request.peer, config_.now());
+  }
+  if (request.method != "GET") return error_response(405, "use GET or POST on " + path);
+  return list_dumps(store_, params);
 }
 
 // A sensor gets a policy only when it is targeted at its host as last

@@ -5,8 +5,10 @@
 // Routes (docs/protocol.md is the reference):
 //   POST /v1/batches           any sensor; the batch must name the peer
 //   GET  /v1/policy?version=N  a sensor fetches a policy targeted at it
+//   POST /v1/dumps             a sensor answers a dump request (dump_ingest.h)
 //   /v1/admin/...              peers named in `admins` only (else 403):
-//     POST, GET policies; GET hosts, events, process, gaps
+//     POST, GET policies; GET hosts, events, process, gaps;
+//     POST, GET dumps; GET dumps/ID (admin_dumps.h)
 // Unknown path 404, wrong method 405, anything unexpected 500.
 //
 //   auto store = SqliteStore::open(path);
@@ -20,6 +22,7 @@
 #include "collector/api/api_request.h"
 #include "collector/api/query_params.h"
 #include "collector/ingest/batch_ingest.h"
+#include "collector/ingest/dump_ingest.h"
 #include "collector/store/event_store.h"
 
 namespace yagura::collector {
@@ -30,6 +33,10 @@ struct CollectorApiConfig {
   IngestLimits limits;
   NowFn now = system_now_ns;
   BatchObserver on_stored;
+  // Checks uploaded dumps; unset, they are kept as unverified.
+  DumpVerifier verify_dump;
+  // An uploaded dump that decompresses to more is refused (413).
+  size_t max_dump_bytes = kDefaultMaxDumpBytes;
 };
 
 class CollectorApi : public RequestHandler {
@@ -43,10 +50,15 @@ class CollectorApi : public RequestHandler {
   ApiResponse route(const ApiRequest& request);
   ApiResponse post_batch(const ApiRequest& request);
   ApiResponse get_policy(const std::string& peer, const QueryParams& params);
+  ApiResponse post_dump(const ApiRequest& request);
+  ApiResponse admin_dumps(const ApiRequest& request, const std::string& path,
+                          const QueryParams& params);
+  bool is_admin(const std::string& peer) const { return config_.admins.count(peer) != 0; }
 
   EventStore& store_;
   CollectorApiConfig config_;
   BatchIngest ingest_;
+  DumpIngest dumps_;
 };
 
 }  // namespace yagura::collector

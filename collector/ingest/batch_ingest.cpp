@@ -110,6 +110,7 @@ Result<IncomingBatch> BatchIngest::decode(const std::string& peer,
   in.host.boot_id = batch.host().boot_id();
   in.host.kernel = batch.host().kernel();
   for (const auto& [key, value] : batch.host().tags()) in.host.tags[key] = value;
+  in.host.dump_key = batch.host().dump_key();
   in.policy = PolicyRef{batch.policy().name(), std::min(batch.policy().version(), kMaxStored),
                         batch.policy().sha256()};
   for (const auto& [key, value] : batch.health()) in.health[key] = value;
@@ -145,6 +146,18 @@ wire::PolicyOffer BatchIngest::offer_for(const IncomingBatch& batch) {
   return offer;
 }
 
+void BatchIngest::add_dump_requests(const std::string& sensor_id, wire::Ack& ack) {
+  auto pending = store_.pending_dump_requests(sensor_id, kMaxDumpRequestsPerAck);
+  if (!pending) return;
+  for (const DumpRecord& d : *pending) {
+    wire::DumpRequest* request = ack.add_dump_requests();
+    request->set_id(d.id);
+    request->set_scope_json(d.scope_json);
+    request->set_reason(d.reason);
+    request->set_requested_by(d.requested_by);
+  }
+}
+
 Result<wire::Ack> BatchIngest::ingest(const std::string& peer, std::string_view content_encoding,
                                       std::string_view body) {
   auto batch = decode(peer, content_encoding, body);
@@ -159,6 +172,7 @@ Result<wire::Ack> BatchIngest::ingest(const std::string& peer, std::string_view 
   ack.set_duplicate(*outcome == StoreOutcome::kDuplicate);
   wire::PolicyOffer offer = offer_for(*batch);
   if (offer.version() != 0) *ack.mutable_policy_offer() = std::move(offer);
+  add_dump_requests(batch->sensor_id, ack);
   return ack;
 }
 

@@ -6,7 +6,9 @@
 // as another), indexes every event, stores it durably and only then acks.
 // The Ack offers the newest policy targeted at the host (by the batch's
 // tags) when it is newer than the one the batch ran and not the version
-// this host last failed to apply.
+// this host last failed to apply, and lists the dumps the CSIRT requested
+// from this sensor that it has not delivered yet (oldest first, at most
+// kMaxDumpRequestsPerAck; the sensor dedups them by id).
 //
 // Errors carry an errno-style code saying what the caller should answer:
 //   ENOTSUP  Content-Encoding is not "zstd"                        (415)
@@ -32,6 +34,8 @@
 namespace yagura::collector {
 
 inline constexpr uint32_t kProtocolVersion = 1;
+// Enough for any incident; more wait for the next batches.
+inline constexpr size_t kMaxDumpRequestsPerAck = 8;
 
 struct IngestLimits {
   size_t max_decompressed_bytes = 64 << 20;
@@ -62,6 +66,8 @@ class BatchIngest {
   // The offer for this host, or an empty one. A failed read only delays the
   // offer to the next batch: the batch is stored, so it is acked anyway.
   wire::v1::PolicyOffer offer_for(const IncomingBatch& batch);
+  // Likewise: a failed read delays the requests to the next batch.
+  void add_dump_requests(const std::string& sensor_id, wire::v1::Ack& ack);
 
   EventStore& store_;
   IngestLimits limits_;

@@ -90,6 +90,7 @@ Result<CollectorConfig> parse_collector_config(const std::string& text, const st
                  read_map(name, n,
                           {{"max_body_bytes", value(s.max_body_bytes)},
                            {"max_decompressed_bytes", value(c.max_decompressed_bytes)},
+                           {"max_dump_bytes", value(c.max_dump_bytes)},
                            {"max_connections", value(s.max_connections)}});
                }},
               {"timeouts",
@@ -130,6 +131,7 @@ Status validate(const CollectorConfig& c) {
     return Error{"tls.cert, tls.key and tls.client_ca must all be set"};
   if (s.max_body_bytes == 0) return Error{"limits.max_body_bytes must be > 0"};
   if (c.max_decompressed_bytes == 0) return Error{"limits.max_decompressed_bytes must be > 0"};
+  if (c.max_dump_bytes == 0) return Error{"limits.max_dump_bytes must be > 0"};
   if (s.max_connections == 0) return Error{"limits.max_connections must be > 0"};
   const ServerTimeouts& t = s.timeouts;
   for (auto [key, value] :

@@ -6,7 +6,7 @@
 //         client_ca: /etc/yagura/collector/ca.pem}
 //   admins: [csirt]                      # client certificate common names
 //   store: {path: /var/lib/yagura-collector/collector.db}
-//   limits: {max_body_bytes: 16777216, max_connections: 1024}
+//   limits: {max_body_bytes: 16777216, max_dump_bytes: 536870912, max_connections: 1024}
 //
 // Every key is optional; unknown keys are errors (a typo must not silently
 // leave a default in place). Errors name the file, line and column.
@@ -35,6 +35,10 @@ struct CollectorConfig {
   std::string store_path = "/var/lib/yagura-collector/collector.db";
   // A batch that decompresses to more than this is refused, not expanded.
   uint64_t max_decompressed_bytes = 64u << 20;
+  // An uploaded forensic dump that decompresses to more than this is
+  // refused. Its compressed upload is a request body: max_body_bytes bounds
+  // it first.
+  uint64_t max_dump_bytes = uint64_t{512} << 20;
   // How often the running totals go to the log; 0: only when stopping.
   uint32_t summary_interval_seconds = 300;
 };

@@ -9,10 +9,12 @@
 //   its events, its gaps and the host's new state survive a crash or a power
 //   loss; on an Error nothing of it was kept. A (sensor_id, sequence) seen
 //   before is kDuplicate and changes nothing.
-// - Host state (names, tags, health, running policy) follows the batch with
-//   the highest sequence, so a late old batch never rolls it back.
+// - Host state (names, tags, dump key, health, running policy) follows the
+//   batch with the highest sequence, so a late old batch never rolls it back.
 // - Every method is safe to call from several threads at once. Errors mean
 //   "cannot store or read now" (the API answers 503).
+// - complete_dump() is atomic and durable like store_batch(): when it
+//   answers true, the dump and its verification survive a crash.
 //
 //   SqliteStore::open(path) -> std::unique_ptr<EventStore>
 //   auto outcome = store.store_batch(batch);
@@ -37,6 +39,9 @@ struct HostInfo {
   std::string boot_id;
   std::string kernel;
   Tags tags;
+  // Fingerprint of the key the sensor signs its forensic dumps with, as it
+  // last reported it; empty: none reported.
+  std::string dump_key;
 };
 
 struct PolicyRef {
@@ -181,6 +186,69 @@ struct PolicyRecord {
   std::string signature;
 };
 
+// What checking a dump file found: who signed it, how many events it holds,
+// and everything wrong with it (empty when ok).
+struct DumpCheck {
+  bool ok = false;
+  std::string key_fingerprint;
+  uint64_t events = 0;
+  std::vector<std::string> problems;
+};
+
+enum class DumpState { kPending, kDelivered, kFailed };
+
+// "pending", "delivered", "failed": in the API's answers and in the store.
+inline const char* dump_state_name(DumpState state) {
+  switch (state) {
+    case DumpState::kPending:
+      return "pending";
+    case DumpState::kDelivered:
+      return "delivered";
+    case DumpState::kFailed:
+      return "failed";
+  }
+  return "pending";
+}
+
+// A dump the CSIRT requested for one sensor and, once it came, what came.
+struct DumpRecord {
+  uint64_t id = 0;  // the store's, from 1, never reused
+  std::string sensor_id;
+  std::string scope_json;  // a JSON object, passed to the sensor as it is
+  std::string reason;
+  std::string requested_by;  // the admin's certificate name
+  uint64_t requested_ns = 0;
+  DumpState state = DumpState::kPending;
+  // Set once the sensor answered (kDelivered or kFailed).
+  uint64_t completed_ns = 0;
+  std::string error;  // kFailed: why there is no dump
+  // kDelivered: the file's size once decompressed, the key the host had
+  // registered when it arrived (empty: none) and what checking it found.
+  uint64_t bytes = 0;
+  std::string expected_key;
+  DumpCheck check;
+};
+
+// Which dump requests to list; empty fields match everything.
+struct DumpFilter {
+  uint64_t id = 0;
+  std::string sensor_id;
+  std::string reason_contains;
+};
+
+// The sensor's answer to a request: a dump (`dump_zstd` set) or the error
+// that kept it from making one.
+struct DumpCompletion {
+  uint64_t id = 0;
+  std::string sensor_id;
+  uint64_t completed_ns = 0;
+  std::string error;      // set: the request failed
+  std::string dump_zstd;  // the file as one zstd frame, kept as received
+  uint64_t bytes = 0;     // its decompressed size
+  std::string expected_key;
+  DumpCheck check;
+};
+
 class EventStore {
  public:
   virtual ~EventStore() = default;
@@ -211,6 +279,20 @@ class EventStore {
   virtual Result<bool> add_policy(const PolicyRecord& policy) = 0;
   virtual Result<std::vector<PolicyRecord>> policies() = 0;  // newest version first
   virtual Result<std::optional<PolicyRecord>> policy(uint64_t version) = 0;
+
+  // Dump requests. add_dump_request() ignores the record's id, state and
+  // completion and answers the new id. complete_dump() answers false, and
+  // changes nothing, unless the request exists, is for
+  // `completion.sensor_id` and is still pending.
+  virtual Result<uint64_t> add_dump_request(const DumpRecord& request) = 0;
+  // Oldest first, at most `limit`.
+  virtual Result<std::vector<DumpRecord>> pending_dump_requests(const std::string& sensor_id,
+                                                                size_t limit) = 0;
+  // Newest first.
+  virtual Result<std::vector<DumpRecord>> dump_requests(const DumpFilter& filter) = 0;
+  virtual Result<bool> complete_dump(const DumpCompletion& completion) = 0;
+  // The delivered dump as one zstd frame; nullopt when it has none.
+  virtual Result<std::optional<std::string>> dump_file(uint64_t id) = 0;
 };
 
 }  // namespace yagura::collector

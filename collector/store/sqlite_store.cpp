@@ -1,6 +1,8 @@
 #include "collector/store/sqlite_store.h"
 
 #include <algorithm>
+#include <charconv>
+#include <iterator>
 #include <nlohmann/json.hpp>
 
 namespace yagura::collector {
@@ -8,8 +10,9 @@ namespace {
 
 using nlohmann::json;
 
-// Version kSchemaVersion. Every column a query filters on has an index; partial indexes
-// skip the rows that lack the value (most events have no hash or address).
+// Version 1; kUpgrades brings it to kSchemaVersion. Every column a query
+// filters on has an index; partial indexes skip the rows that lack the value
+// (most events have no hash or address).
 constexpr const char* kSchema = R"sql(
 CREATE TABLE batches(
   sensor_id TEXT NOT NULL, sequence INTEGER NOT NULL, received_ns INTEGER NOT NULL,
@@ -52,6 +55,28 @@ CREATE TABLE policies(
   pushed_ns INTEGER NOT NULL, pushed_by TEXT NOT NULL);
 )sql";
 
+// kUpgrades[i] takes a database from version i + 1 to i + 2. A new database
+// is created at version 1 and upgraded like an old one, so every upgrade
+// runs in every test.
+//
+// Version 2: dump requests, one row each, and the delivered files in their
+// own table, so listing requests never reads a file. AUTOINCREMENT: an id
+// is never reused (sensors dedup requests by id). A file is kept as the
+// sensor's zstd frame; problems are a JSON array of strings.
+constexpr const char* kUpgrades[] = {
+    R"sql(
+ALTER TABLE hosts ADD COLUMN dump_key TEXT NOT NULL DEFAULT '';
+CREATE TABLE dumps(
+  id INTEGER PRIMARY KEY AUTOINCREMENT, sensor_id TEXT NOT NULL, scope TEXT NOT NULL,
+  reason TEXT NOT NULL, requested_by TEXT NOT NULL, requested_ns INTEGER NOT NULL,
+  state TEXT NOT NULL, completed_ns INTEGER, error TEXT, bytes INTEGER, expected_key TEXT,
+  key_fingerprint TEXT, events INTEGER, verified INTEGER, problems TEXT);
+CREATE INDEX dumps_pending ON dumps(sensor_id, id) WHERE state = 'pending';
+CREATE TABLE dump_files(id INTEGER PRIMARY KEY, dump_zstd BLOB NOT NULL);
+)sql",
+};
+static_assert(std::size(kUpgrades) + 1 == SqliteStore::kSchemaVersion);
+
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 Result<json> parse_column(const std::string& text, const char* what) {
@@ -88,15 +113,16 @@ Result<std::map<std::string, int64_t>> parse_health(const std::string& text) {
   return health;
 }
 
-Result<std::vector<std::string>> parse_targets(const std::string& text) {
-  auto j = parse_column(text, "policy targets");
+// A JSON array of strings: policy targets, dump problems.
+Result<std::vector<std::string>> parse_strings(const std::string& text, const char* what) {
+  auto j = parse_column(text, what);
   if (!j) return j.error();
-  std::vector<std::string> targets;
-  if (!j->is_array()) return Error{"corrupt policy targets in the database", 0};
+  std::vector<std::string> out;
+  if (!j->is_array()) return Error{std::string("corrupt ") + what + " in the database", 0};
   for (const json& t : *j) {
-    if (t.is_string()) targets.push_back(t.get<std::string>());
+    if (t.is_string()) out.push_back(t.get<std::string>());
   }
-  return targets;
+  return out;
 }
 
 // Steps through every row, calling `row()` for each; stops at its error.
@@ -124,7 +150,8 @@ Result<std::vector<StoredEvent>> stored_events(SqliteStatement& st) {
 constexpr const char* kHostColumns =
     "sensor_id, hostname, boot_id, kernel, tags, first_seen_ns, last_seen_ns, policy_name, "
     "policy_version, policy_sha256, policy_failed_version, policy_failed_error, last_sequence, "
-    "batches, health, (SELECT COUNT(*) FROM gaps g WHERE g.sensor_id = hosts.sensor_id)";
+    "batches, health, (SELECT COUNT(*) FROM gaps g WHERE g.sensor_id = hosts.sensor_id), "
+    "dump_key";
 
 Result<HostRecord> read_host(const SqliteStatement& st, bool with_health) {
   HostRecord h;
@@ -145,12 +172,61 @@ Result<HostRecord> read_host(const SqliteStatement& st, bool with_health) {
   h.last_sequence = st.int64(12);
   h.batches = st.int64(13);
   h.reported_gaps = st.int64(15);
+  h.host.dump_key = st.text(16);
   if (with_health) {
     auto health = parse_health(st.text(14));
     if (!health) return health.error();
     h.health = std::move(*health);
   }
   return h;
+}
+
+constexpr const char* kDumpColumns =
+    "id, sensor_id, scope, reason, requested_by, requested_ns, state, completed_ns, error, bytes, "
+    "expected_key, key_fingerprint, events, verified, problems";
+
+Result<DumpRecord> read_dump(const SqliteStatement& st) {
+  DumpRecord d;
+  d.id = st.int64(0);
+  d.sensor_id = st.text(1);
+  d.scope_json = st.text(2);
+  d.reason = st.text(3);
+  d.requested_by = st.text(4);
+  d.requested_ns = st.int64(5);
+  const std::string state = st.text(6);
+  if (state == dump_state_name(DumpState::kPending)) return d;
+  if (state == dump_state_name(DumpState::kDelivered)) {
+    d.state = DumpState::kDelivered;
+  } else if (state == dump_state_name(DumpState::kFailed)) {
+    d.state = DumpState::kFailed;
+  } else {
+    return Error{"corrupt dump state in the database", 0};
+  }
+  d.completed_ns = st.int64(7);
+  d.error = st.text(8);
+  d.bytes = st.int64(9);
+  d.expected_key = st.text(10);
+  d.check.key_fingerprint = st.text(11);
+  d.check.events = st.int64(12);
+  d.check.ok = st.int64(13) != 0;
+  if (d.state == DumpState::kDelivered) {
+    auto problems = parse_strings(st.text(14), "dump problems");
+    if (!problems) return problems.error();
+    d.check.problems = std::move(*problems);
+  }
+  return d;
+}
+
+Result<std::vector<DumpRecord>> dump_records(SqliteStatement& st) {
+  std::vector<DumpRecord> out;
+  Status s = each_row(st, [&]() -> Status {
+    auto d = read_dump(st);
+    if (!d) return d.error();
+    out.push_back(std::move(*d));
+    return ok_status();
+  });
+  if (!s) return s.error();
+  return out;
 }
 
 // `missing` minus every reported range; both sorted by first sequence.
@@ -258,8 +334,8 @@ Status upsert_host(SqliteDb& db, const IncomingBatch& batch) {
   if (!exists) {
     auto st = db.prepare(
         "INSERT INTO hosts(sensor_id, hostname, boot_id, kernel, tags, first_seen_ns, "
-        "last_seen_ns, health, policy_name, policy_version, policy_sha256, last_sequence, batches) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10, ?11, 1)");
+        "last_seen_ns, health, policy_name, policy_version, policy_sha256, last_sequence, batches, "
+        "dump_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10, ?11, 1, ?12)");
     if (!st) return st.error();
     st->bind(1, batch.sensor_id);
     st->bind(2, batch.host.hostname);
@@ -272,6 +348,7 @@ Status upsert_host(SqliteDb& db, const IncomingBatch& batch) {
     st->bind(9, static_cast<int64_t>(batch.policy.version));
     st->bind(10, batch.policy.sha256);
     st->bind(11, static_cast<int64_t>(batch.sequence));
+    st->bind(12, batch.host.dump_key);
     return st->run();
   }
 
@@ -287,7 +364,8 @@ Status upsert_host(SqliteDb& db, const IncomingBatch& batch) {
 
   auto st = db.prepare(
       "UPDATE hosts SET hostname = ?2, boot_id = ?3, kernel = ?4, tags = ?5, health = ?6, "
-      "policy_name = ?7, policy_version = ?8, policy_sha256 = ?9 WHERE sensor_id = ?1");
+      "policy_name = ?7, policy_version = ?8, policy_sha256 = ?9, dump_key = ?10 "
+      "WHERE sensor_id = ?1");
   if (!st) return st.error();
   st->bind(1, batch.sensor_id);
   st->bind(2, batch.host.hostname);
@@ -298,6 +376,7 @@ Status upsert_host(SqliteDb& db, const IncomingBatch& batch) {
   st->bind(7, batch.policy.name);
   st->bind(8, static_cast<int64_t>(batch.policy.version));
   st->bind(9, batch.policy.sha256);
+  st->bind(10, batch.host.dump_key);
   return st->run();
 }
 
@@ -333,20 +412,34 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path,
   // FULL: the WAL is fsynced at every commit, not only at checkpoints.
   if (Status s = db.exec("PRAGMA synchronous = FULL"); !s) return s.error();
 
-  auto version = db.query_text("PRAGMA user_version");
-  if (!version) return version.error();
-  if (*version == "0") {
+  auto version_text = db.query_text("PRAGMA user_version");
+  if (!version_text) return version_text.error();
+  int version = -1;
+  std::from_chars(version_text->data(), version_text->data() + version_text->size(), version);
+  if (version < 0 || version > kSchemaVersion) {
+    return Error{path + ": database schema version " + *version_text +
+                     ", this collector reads up to " + std::to_string(kSchemaVersion),
+                 0};
+  }
+  if (version < kSchemaVersion) {
+    // One transaction: an interrupted upgrade leaves the old version intact.
     auto tx = SqliteTransaction::begin(db);
     if (!tx) return tx.error();
-    if (Status s = db.exec(kSchema); !s) return Error{path + ": schema: " + s.error().message, 0};
+    if (version == 0) {
+      if (Status s = db.exec(kSchema); !s) return Error{path + ": schema: " + s.error().message, 0};
+      version = 1;
+    }
+    for (; version < kSchemaVersion; ++version) {
+      if (Status s = db.exec(kUpgrades[version - 1]); !s) {
+        return Error{path + ": upgrading the schema to version " + std::to_string(version + 1) +
+                         ": " + s.error().message,
+                     0};
+      }
+    }
     if (Status s = db.exec("PRAGMA user_version = " + std::to_string(kSchemaVersion)); !s) {
       return s.error();
     }
     if (Status s = (*tx)->commit(); !s) return s.error();
-  } else if (*version != std::to_string(kSchemaVersion)) {
-    return Error{path + ": database schema version " + *version + ", this collector reads " +
-                     std::to_string(kSchemaVersion),
-                 0};
   }
 
   auto reader = SqliteDb::open(path);
@@ -618,7 +711,7 @@ Result<std::vector<PolicyRecord>> SqliteStore::policies() {
   if (!st) return st.error();
   std::vector<PolicyRecord> out;
   Status s = each_row(*st, [&]() -> Status {
-    auto targets = parse_targets(st->text(3));
+    auto targets = parse_strings(st->text(3), "policy targets");
     if (!targets) return targets.error();
     PolicyRecord p;
     p.version = st->int64(0);
@@ -644,7 +737,7 @@ Result<std::optional<PolicyRecord>> SqliteStore::policy(uint64_t version) {
   auto row = st->step();
   if (!row) return row.error();
   if (!*row) return std::optional<PolicyRecord>();
-  auto targets = parse_targets(st->text(3));
+  auto targets = parse_strings(st->text(3), "policy targets");
   if (!targets) return targets.error();
   PolicyRecord p;
   p.version = st->int64(0);
@@ -656,6 +749,98 @@ Result<std::optional<PolicyRecord>> SqliteStore::policy(uint64_t version) {
   p.policy = st->text(6);
   p.signature = st->text(7);
   return std::optional<PolicyRecord>(std::move(p));
+}
+
+Result<uint64_t> SqliteStore::add_dump_request(const DumpRecord& request) {
+  std::lock_guard lock(writer_mutex_);
+  auto st = writer_->prepare(
+      "INSERT INTO dumps(sensor_id, scope, reason, requested_by, requested_ns, state) "
+      "VALUES (?, ?, ?, ?, ?, 'pending')");
+  if (!st) return st.error();
+  st->bind(1, request.sensor_id);
+  st->bind(2, request.scope_json);
+  st->bind(3, request.reason);
+  st->bind(4, request.requested_by);
+  st->bind(5, static_cast<int64_t>(request.requested_ns));
+  if (Status s = st->run(); !s) return s.error();
+  return static_cast<uint64_t>(writer_->last_insert_rowid());
+}
+
+Result<std::vector<DumpRecord>> SqliteStore::pending_dump_requests(const std::string& sensor_id,
+                                                                   size_t limit) {
+  std::lock_guard lock(reader_mutex_);
+  auto st = reader_->prepare(std::string("SELECT ") + kDumpColumns +
+                             " FROM dumps WHERE sensor_id = ? AND state = 'pending' "
+                             "ORDER BY id LIMIT ?");
+  if (!st) return st.error();
+  st->bind(1, sensor_id);
+  st->bind(2, static_cast<int64_t>(limit));
+  return dump_records(*st);
+}
+
+Result<std::vector<DumpRecord>> SqliteStore::dump_requests(const DumpFilter& filter) {
+  std::lock_guard lock(reader_mutex_);
+  auto st =
+      reader_->prepare(std::string("SELECT ") + kDumpColumns +
+                       " FROM dumps WHERE (?1 = 0 OR id = ?1) AND (?2 = '' OR sensor_id = ?2) "
+                       "AND (?3 = '' OR instr(reason, ?3) > 0) ORDER BY id DESC");
+  if (!st) return st.error();
+  st->bind(1, static_cast<int64_t>(filter.id));
+  st->bind(2, filter.sensor_id);
+  st->bind(3, filter.reason_contains);
+  return dump_records(*st);
+}
+
+Result<bool> SqliteStore::complete_dump(const DumpCompletion& c) {
+  std::lock_guard lock(writer_mutex_);
+  SqliteDb& db = *writer_;
+  auto tx = SqliteTransaction::begin(db);
+  if (!tx) return tx.error();
+  const bool failed = !c.error.empty();
+  auto st = db.prepare(
+      "UPDATE dumps SET state = ?3, completed_ns = ?4, error = ?5, bytes = ?6, expected_key = ?7, "
+      "key_fingerprint = ?8, events = ?9, verified = ?10, problems = ?11 "
+      "WHERE id = ?1 AND sensor_id = ?2 AND state = 'pending'");
+  if (!st) return st.error();
+  st->bind(1, static_cast<int64_t>(c.id));
+  st->bind(2, c.sensor_id);
+  st->bind(3, dump_state_name(failed ? DumpState::kFailed : DumpState::kDelivered));
+  st->bind(4, static_cast<int64_t>(c.completed_ns));
+  if (failed) {
+    st->bind(5, c.error);
+    for (int i = 6; i <= 11; ++i) st->bind_null(i);
+  } else {
+    st->bind_null(5);
+    st->bind(6, static_cast<int64_t>(c.bytes));
+    st->bind(7, c.expected_key);
+    st->bind(8, c.check.key_fingerprint);
+    st->bind(9, static_cast<int64_t>(c.check.events));
+    st->bind(10, int64_t{c.check.ok});
+    st->bind(11, dump(json(c.check.problems)));
+  }
+  if (Status s = st->run(); !s) return s.error();
+  if (db.changes() == 0) return false;  // the guard rolls back
+
+  if (!failed) {
+    auto file = db.prepare("INSERT INTO dump_files(id, dump_zstd) VALUES (?, ?)");
+    if (!file) return file.error();
+    file->bind(1, static_cast<int64_t>(c.id));
+    file->bind_blob(2, c.dump_zstd);
+    if (Status s = file->run(); !s) return s.error();
+  }
+  if (Status s = (*tx)->commit(); !s) return s.error();
+  return true;
+}
+
+Result<std::optional<std::string>> SqliteStore::dump_file(uint64_t id) {
+  std::lock_guard lock(reader_mutex_);
+  auto st = reader_->prepare("SELECT dump_zstd FROM dump_files WHERE id = ?");
+  if (!st) return st.error();
+  st->bind(1, static_cast<int64_t>(id));
+  auto row = st->step();
+  if (!row) return row.error();
+  if (!*row) return std::optional<std::string>();
+  return std::optional<std::string>(st->text(0));
 }
 
 }  // namespace yagura::collector

@@ -6,7 +6,12 @@
 // policy offers), each behind its own mutex, so a long CSIRT query does not
 // hold up ingest: WAL lets the reader see the last commit while the writer
 // appends. The schema is versioned (PRAGMA user_version), created on first
-// open and refused when newer than this build.
+// open, upgraded in one transaction when older and refused when newer than
+// this build.
+//
+// Delivered dumps are kept in the database itself, each as the zstd frame
+// the sensor uploaded (a BLOB, at most the server's body limit), committed
+// like a batch before the sensor is answered.
 //
 // Missing sequences are derived when asked, from the stored batches (holes
 // between stored sequences, and from 1 to the first), and only for sensors
@@ -35,7 +40,7 @@ struct SqliteStoreOptions {
 
 class SqliteStore : public EventStore {
  public:
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;  // 2: dump requests, hosts.dump_key
 
   // `path` is a file (created when missing): the reader connection must see
   // the writer's data, which ":memory:" would not share.
@@ -54,6 +59,12 @@ class SqliteStore : public EventStore {
   Result<bool> add_policy(const PolicyRecord& policy) override;
   Result<std::vector<PolicyRecord>> policies() override;
   Result<std::optional<PolicyRecord>> policy(uint64_t version) override;
+  Result<uint64_t> add_dump_request(const DumpRecord& request) override;
+  Result<std::vector<DumpRecord>> pending_dump_requests(const std::string& sensor_id,
+                                                        size_t limit) override;
+  Result<std::vector<DumpRecord>> dump_requests(const DumpFilter& filter) override;
+  Result<bool> complete_dump(const DumpCompletion& completion) override;
+  Result<std::optional<std::string>> dump_file(uint64_t id) override;
 
  private:
   SqliteStore(std::unique_ptr<SqliteDb> writer, std::unique_ptr<SqliteDb> reader)

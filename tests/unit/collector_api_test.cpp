@@ -682,6 +682,13 @@ struct ThrowingStore : EventStore {
   Result<bool> add_policy(const PolicyRecord&) override { fail(); }
   Result<std::vector<PolicyRecord>> policies() override { fail(); }
   Result<std::optional<PolicyRecord>> policy(uint64_t) override { fail(); }
+  Result<uint64_t> add_dump_request(const DumpRecord&) override { fail(); }
+  Result<std::vector<DumpRecord>> pending_dump_requests(const std::string&, size_t) override {
+    fail();
+  }
+  Result<std::vector<DumpRecord>> dump_requests(const DumpFilter&) override { fail(); }
+  Result<bool> complete_dump(const DumpCompletion&) override { fail(); }
+  Result<std::optional<std::string>> dump_file(uint64_t) override { fail(); }
 };
 
 TEST_CASE("collector api: an exception behind the API is a 500, not a crash", "[collector][api]") {
