@@ -22,5 +22,9 @@ int hosts(const ParsedArgs& args);          // [--tag k=v] [--ran-hash H | --con
 int events(const ParsedArgs& args);         // --sensor S [--from T] [--to T] [--type X] [--limit N]
 int process(const ParsedArgs& args);        // --sensor S --key TGID:START
 int gaps(const ParsedArgs& args);           // [--sensor S]
+// Incident dumps through the collector (docs/operations.md#incident-dumps).
+int dump_request(const ParsedArgs& args);  // --sensor S --reason T [scope options]
+int dump_list(const ParsedArgs& args);     // [--sensor S] [--reason T]
+int dump_fetch(const ParsedArgs& args);    // --out F [--force] ID
 
 }  // namespace yagura::ctl

@@ -6,6 +6,8 @@
 
 #include "ctl/collector_commands.h"
 #include "ctl/command_line.h"
+#include "ctl/dump_commands.h"
+#include "ctl/dump_scope_args.h"
 #include "ctl/policy_check_commands.h"
 #include "ctl/policy_commands.h"
 
@@ -42,6 +44,20 @@ const std::vector<CommandSpec> kCommands = {
         with_connection_options({required_value("sensor"), required_value("key")}), 0, 0, process},
     {"gaps", "[--sensor ID]", "sequences the collector never stored, reported or missing, per sensor",
         with_connection_options({optional_value("sensor")}), 0, 0, gaps},
+    {"dump", "--out FILE [--force] [--reason TEXT] [--from TIME] [--to TIME] [--process KEY | --pid N] [--descendants | --lineage] [--exe PATH] [--user NAME] [--destination ADDR] [--socket PATH]", "on the host (root): a signed dump of what the sensor recorded, the events the policy dropped included",
+        with_scope_options({required_value("out"), flag("force"), optional_value("reason"), optional_value("socket")}), 0, 0, dump},
+    {"dump verify", "[--key FINGERPRINT ...] [--json] FILE", "check a dump: complete, unaltered, and (with --key) signed by that sensor's key",
+        {any_number_of_values("key"), flag("json")}, 1, 1, dump_verify},
+    {"dump show", "[--json] [--key FINGERPRINT ...] FILE", "a dump as a process tree with each process's activity; --json: its events as JSON lines",
+        {flag("json"), any_number_of_values("key")}, 1, 1, dump_show},
+    {"dump request", "--sensor ID --reason TEXT [--from TIME] [--to TIME] [--process KEY | --pid N] [--descendants | --lineage] [--exe PATH] [--user NAME] [--destination ADDR]", "ask the collector for a host's dump; its sensor makes and uploads it at its next contact",
+        with_connection_options(with_scope_options({required_value("sensor"), required_value("reason")})), 0, 0, dump_request},
+    {"dump list", "[--sensor ID] [--reason TEXT]", "dump requests at the collector: pending, delivered (and whether they verified) or failed",
+        with_connection_options({optional_value("sensor"), optional_value("reason")}), 0, 0, dump_list},
+    {"dump fetch", "--out FILE [--force] ID", "download a delivered dump from the collector (an existing FILE only with --force)",
+        with_connection_options({required_value("out"), flag("force")}), 1, 1, dump_fetch},
+    {"sensor status", "[--socket PATH]", "on the host (root): the local sensor's identity, dump key and flight recorder",
+        {optional_value("socket")}, 0, 0, sensor_status},
     {"help", "", "list the commands",
         {}, 0, 0, help},
 };
