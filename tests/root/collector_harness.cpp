@@ -93,25 +93,21 @@ HttpsClientOptions CollectorProcess::client_options(const std::string& client) c
   return o;
 }
 
-Json CollectorProcess::get_json(const std::string& path) {
+std::string CollectorProcess::get_text(const std::string& path) {
   auto client = HttpsClient::create(client_options("admin-csirt"));
   REQUIRE(client);
   auto r = (*client)->get(path);
   REQUIRE(r);
   INFO(path << ": " << r->body);
   REQUIRE(r->status == 200);
-  return Json::parse(r->body);
+  return r->body;
 }
 
+Json CollectorProcess::get_json(const std::string& path) { return Json::parse(get_text(path)); }
+
 std::vector<Json> CollectorProcess::get_lines(const std::string& path) {
-  auto client = HttpsClient::create(client_options("admin-csirt"));
-  REQUIRE(client);
-  auto r = (*client)->get(path);
-  REQUIRE(r);
-  INFO(path << ": " << r->body);
-  REQUIRE(r->status == 200);
   std::vector<Json> out;
-  std::istringstream in(r->body);
+  std::istringstream in(get_text(path));
   for (std::string line; std::getline(in, line);)
     if (!line.empty()) out.push_back(parse_event_line(line));
   return out;

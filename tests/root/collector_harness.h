@@ -43,6 +43,7 @@ class CollectorProcess {
   std::string stderr_text() const;
 
   // The admin API, as the CSIRT's certificate; fails the test unless 200.
+  std::string get_text(const std::string& path);
   Json get_json(const std::string& path);
   std::vector<Json> get_lines(const std::string& path);
   HttpResponse post(const std::string& path, const std::string& body,

@@ -72,8 +72,9 @@ SensorProcess::SensorProcess(std::vector<std::string> extra_args, TestPolicy pol
   std::vector<std::string> argv = {YAGURA_SENSOR_BIN, "--output", dir_ + "/events.jsonl",
                                    "--ready-file", dir_ + "/ready", "--health-interval", "0",
                                    "--tag", "team=csirt", "--tag", "role=test",
-                                   // Never the host's own policy state.
-                                   "--state-dir", dir_};
+                                   // Never the host's own policy state or socket.
+                                   "--state-dir", dir_, "--control-socket",
+                                   dir_ + "/control.sock"};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   pid_ = fork();
   REQUIRE(pid_ >= 0);
@@ -162,7 +163,10 @@ RunResult run_program(const std::vector<std::string>& argv, const RunOptions& op
     if (!options.cwd.empty() && chdir(options.cwd.c_str()) != 0) _exit(126);
     int devnull = open("/dev/null", O_RDWR);
     dup2(devnull, STDIN_FILENO);
-    dup2(devnull, STDOUT_FILENO);
+    const int out = options.stdout_path
+                        ? open(options.stdout_path->c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600)
+                        : devnull;
+    dup2(out, STDOUT_FILENO);
     const std::string& file = options.path ? *options.path : argv[0];
     if (options.env.empty())
       execv(file.c_str(), c_strings(argv).data());

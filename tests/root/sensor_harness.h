@@ -38,6 +38,7 @@ class SensorProcess {
   void kill_now();
 
   pid_t pid() const { return pid_; }
+  std::string control_socket() const { return dir_ + "/control.sock"; }
   // SIGHUP, then waits until stderr shows `expect` (the reload's outcome).
   void reload(const std::string& expect);
   std::string stderr_text() const;
@@ -51,6 +52,7 @@ struct RunOptions {
   std::string cwd;                  // empty: inherit
   std::vector<std::string> env;     // empty: inherit
   std::optional<std::string> path;  // file to execve, default argv[0]
+  std::optional<std::string> stdout_path;  // where stdout goes, default /dev/null
 };
 
 // fork + execve, waits for the child; returns its pid and wait status.
