@@ -41,4 +41,25 @@ Status replace_file_durably(const std::string& path, std::string_view contents, 
   return ok_status();
 }
 
+Status fsync_dir(const std::string& dir) {
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid() || ::fsync(fd.get()) != 0) return Error::from_errno("fsync " + dir);
+  return ok_status();
+}
+
+// mkdir -p, creating what is missing with 0700.
+Status make_dirs(const std::string& dir) {
+  for (size_t pos = 1;; ++pos) {
+    pos = dir.find('/', pos);
+    const std::string prefix = dir.substr(0, pos);
+    if (::mkdir(prefix.c_str(), 0700) != 0 && errno != EEXIST)
+      return Error::from_errno("mkdir " + prefix);
+    if (pos == std::string::npos) break;
+  }
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0) return Error::from_errno(dir);
+  if (!S_ISDIR(st.st_mode)) return Error{dir + ": not a directory", ENOTDIR};
+  return ok_status();
+}
+
 }  // namespace yagura

@@ -19,4 +19,10 @@ Status replace_file_durably(const std::string& path, std::string_view contents, 
 // Writes all of `data`, retrying short writes and EINTR.
 Status write_all(int fd, std::string_view data, const std::string& what);
 
+// Makes a file's creation, rename or removal in `dir` durable.
+Status fsync_dir(const std::string& dir);
+
+// mkdir -p, creating what is missing with 0700.
+Status make_dirs(const std::string& dir);
+
 }  // namespace yagura

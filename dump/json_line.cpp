@@ -1,63 +1,11 @@
 #include "dump/json_line.h"
 
-#include <cstdint>
+#include "common/json_bytes.h"
 
 namespace yagura::dump {
 namespace {
 
 constexpr char kHex[] = "0123456789abcdef";
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// The 16-bit value of the 4 hex digits at `s`, or -1.
-int32_t hex4(std::string_view s) {
-  if (s.size() < 4) return -1;
-  int32_t v = 0;
-  for (size_t i = 0; i < 4; ++i) {
-    int d = hex_value(s[i]);
-    if (d < 0) return -1;
-    v = v * 16 + d;
-  }
-  return v;
-}
-
-// Each lone "\udc80".."\udcff" as "\udbff\udf80".."\udbff\udfff", the
-// escaped pair of U+10FF80..U+10FFFF.
-std::string protect_byte_escapes(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  bool after_high_surrogate = false;
-  size_t i = 0;
-  while (i < text.size()) {
-    if (text[i] != '\\' || i + 1 >= text.size()) {
-      out += text[i++];
-      after_high_surrogate = false;
-      continue;
-    }
-    if (text[i + 1] != 'u') {  // \" \\ \n ...: copied whole, so "\\u" is not misread
-      out.append(text.substr(i, 2));
-      i += 2;
-      after_high_surrogate = false;
-      continue;
-    }
-    int32_t v = hex4(text.substr(i + 2));
-    if (v >= 0xdc80 && v <= 0xdcff && !after_high_surrogate) {
-      out += "\\udbff\\udf";
-      out += kHex[(v >> 4) & 0xf];
-      out += kHex[v & 0xf];
-    } else {
-      out.append(text.substr(i, v >= 0 ? 6 : 2));
-    }
-    after_high_surrogate = v >= 0xd800 && v <= 0xdbff;
-    i += v >= 0 ? 6 : 2;
-  }
-  return out;
-}
 
 void append_hex_byte(std::string& out, unsigned char b) {
   out += "\\x";

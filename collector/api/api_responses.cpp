@@ -1,6 +1,6 @@
 #include "collector/api/api_responses.h"
 
-#include "collector/ingest/json_bytes.h"
+#include "common/json_bytes.h"
 
 namespace yagura::collector {
 

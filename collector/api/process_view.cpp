@@ -11,7 +11,7 @@
 
 #include "collector/api/admin_handlers.h"
 #include "collector/api/api_responses.h"
-#include "collector/ingest/json_bytes.h"
+#include "common/json_bytes.h"
 #include "common/host.h"
 
 namespace yagura::collector {

@@ -3,7 +3,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "collector/ingest/json_bytes.h"
+#include "common/json_bytes.h"
 
 namespace yagura::collector {
 namespace {

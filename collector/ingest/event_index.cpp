@@ -7,7 +7,7 @@
 #include <initializer_list>
 #include <nlohmann/json.hpp>
 
-#include "collector/ingest/json_bytes.h"
+#include "common/json_bytes.h"
 
 namespace yagura::collector {
 namespace {

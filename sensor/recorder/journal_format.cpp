@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "common/crc32c.h"
+#include "common/little_endian.h"
 #include "wire/zstd_frame.h"
 
 namespace yagura::journal {
@@ -35,19 +36,6 @@ constexpr size_t kChainAt = 48;            // 32 bytes; the chain covers [0, 48)
 constexpr size_t kHeaderCrcAt = 80;        // u32 over [0, 80)
 constexpr size_t kBlockCrcAt = 84;         // u32 over [0, 84) and the payload
 static_assert(kChainAt + 32 == kHeaderCrcAt && kBlockCrcAt + 4 == kBlockHeaderSize);
-
-template <typename T>
-void put_le(char* p, T v) {
-  for (size_t i = 0; i < sizeof(T); ++i) p[i] = static_cast<char>(v >> (8 * i));
-}
-
-template <typename T>
-T get_le(const char* p) {
-  T v = 0;
-  for (size_t i = 0; i < sizeof(T); ++i)
-    v |= static_cast<T>(static_cast<unsigned char>(p[i])) << (8 * i);
-  return v;
-}
 
 void put_hash(char* p, const Hash& h) { std::memcpy(p, h.data(), h.size()); }
 

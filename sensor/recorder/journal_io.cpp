@@ -38,26 +38,6 @@ Status pwrite_all(int fd, std::string_view data, uint64_t offset, const std::str
   return ok_status();
 }
 
-Status fsync_dir(const std::string& dir) {
-  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!fd.valid() || ::fsync(fd.get()) != 0) return Error::from_errno("fsync " + dir);
-  return ok_status();
-}
-
-Status make_dirs(const std::string& dir) {
-  for (size_t pos = 1;; ++pos) {
-    pos = dir.find('/', pos);
-    const std::string prefix = dir.substr(0, pos);
-    if (::mkdir(prefix.c_str(), 0700) != 0 && errno != EEXIST)
-      return Error::from_errno("mkdir " + prefix);
-    if (pos == std::string::npos) break;
-  }
-  struct stat st {};
-  if (::stat(dir.c_str(), &st) != 0) return Error::from_errno(dir);
-  if (!S_ISDIR(st.st_mode)) return Error{dir + ": not a directory", ENOTDIR};
-  return ok_status();
-}
-
 Result<std::vector<uint64_t>> list_segments(const std::string& dir) {
   std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir.c_str()), ::closedir);
   if (!d) return Error::from_errno("opendir " + dir);

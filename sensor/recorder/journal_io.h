@@ -18,12 +18,6 @@ Result<size_t> pread_full(int fd, char* buf, size_t n, uint64_t offset, const st
 // All of `data` at `offset`, retrying short writes and EINTR.
 Status pwrite_all(int fd, std::string_view data, uint64_t offset, const std::string& path);
 
-// Makes a file's creation or removal in `dir` durable.
-Status fsync_dir(const std::string& dir);
-
-// mkdir -p, creating what is missing with 0700.
-Status make_dirs(const std::string& dir);
-
 // The numbers of the segment files in `dir`, ascending; other names are ignored.
 Result<std::vector<uint64_t>> list_segments(const std::string& dir);
 

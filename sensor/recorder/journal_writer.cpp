@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/durable_file.h"
 #include "common/unique_fd.h"
 #include "sensor/recorder/journal_format.h"
 #include "sensor/recorder/journal_head.h"
@@ -232,7 +233,7 @@ Result<JournalWriter::Impl::Tail> JournalWriter::Impl::recover_newest(
 }
 
 Status JournalWriter::Impl::recover() {
-  if (Status s = journal::make_dirs(dir); !s) return s;
+  if (Status s = make_dirs(dir); !s) return s;
   auto stored = journal::read_head(dir);
   if (!stored) note_error(stored.error(), false);  // rebuilt from the segments below
   const bool had_head = stored && *stored;
@@ -249,7 +250,7 @@ Status JournalWriter::Impl::recover() {
 
   auto tail = recover_newest(*numbers);
   if (!tail) return tail.error();
-  if (Status s = journal::fsync_dir(dir); !s) return s;
+  if (Status s = fsync_dir(dir); !s) return s;
 
   uint64_t max_seq = head.last_seq;
   const Segment* last_block = nullptr;  // the segment holding the highest seq
@@ -298,7 +299,7 @@ Status JournalWriter::Impl::create_segment() {
   const std::string header = journal::encode_segment_header(
       {.number = number, .created_ns = realtime_ns(), .prev_hash = chain});
   Status s = write_at(path, f.get(), header, 0);
-  if (s) s = journal::fsync_dir(dir);
+  if (s) s = fsync_dir(dir);
   if (!s) {
     ::unlink(path.c_str());
     return s;
@@ -349,7 +350,7 @@ void JournalWriter::Impl::apply_retention() {
       note_error(Error::from_errno("unlink " + path_of(v.number)), false);
     segments.pop_front();
   }
-  if (Status s = journal::fsync_dir(dir); !s) note_error(s.error(), false);
+  if (Status s = fsync_dir(dir); !s) note_error(s.error(), false);
 }
 
 // Removes the oldest segment for room. The head goes first, as for
@@ -369,7 +370,7 @@ bool JournalWriter::Impl::drop_oldest_for_space() {
   }
   segments.pop_front();
   head = next;
-  (void)journal::fsync_dir(dir);
+  (void)fsync_dir(dir);
   if (!head_first) (void)save_head();
   return true;
 }

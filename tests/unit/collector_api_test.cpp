@@ -14,7 +14,7 @@
 #include <string>
 #include <thread>
 
-#include "collector/ingest/json_bytes.h"
+#include "common/json_bytes.h"
 #include "collector/store/sqlite_store.h"
 #include "common/host.h"
 #include "tests/unit/temp_dir.h"

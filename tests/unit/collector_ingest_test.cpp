@@ -5,7 +5,7 @@
 #include <string>
 
 #include "collector/ingest/event_index.h"
-#include "collector/ingest/json_bytes.h"
+#include "common/json_bytes.h"
 #include "collector/ingest/policy_targets.h"
 
 namespace yagura::collector {

@@ -20,6 +20,8 @@
 #include <string_view>
 
 #include "common/crc32c.h"
+#include "common/durable_file.h"
+#include "common/little_endian.h"
 #include "common/unique_fd.h"
 
 namespace yagura {
@@ -45,19 +47,6 @@ constexpr uint16_t kFormatVersion = 1;
 // Acknowledged-through watermark: u64 sequence, u32 CRC-32C of it.
 constexpr const char* kAckFileName = "acked-through";
 constexpr size_t kAckFileSize = 12;
-
-template <typename T>
-void put_le(char* p, T v) {
-  for (size_t i = 0; i < sizeof(T); ++i) p[i] = static_cast<char>(v >> (8 * i));
-}
-
-template <typename T>
-T get_le(const char* p) {
-  T v = 0;
-  for (size_t i = 0; i < sizeof(T); ++i)
-    v |= static_cast<T>(static_cast<unsigned char>(p[i])) << (8 * i);
-  return v;
-}
 
 struct RecordHeader {
   uint64_t sequence = 0;
@@ -175,27 +164,6 @@ Status pwrite_all(int fd, std::string_view a, std::string_view b, uint64_t offse
     if (r == 0) return Error{"write " + path + ": no progress", EIO};
     done += static_cast<size_t>(r);
   }
-  return ok_status();
-}
-
-Status fsync_dir(const std::string& dir) {
-  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!fd.valid() || ::fsync(fd.get()) != 0) return Error::from_errno("fsync " + dir);
-  return ok_status();
-}
-
-// mkdir -p, creating what is missing with 0700.
-Status make_dirs(const std::string& dir) {
-  for (size_t pos = 1;; ++pos) {
-    pos = dir.find('/', pos);
-    const std::string prefix = dir.substr(0, pos);
-    if (::mkdir(prefix.c_str(), 0700) != 0 && errno != EEXIST)
-      return Error::from_errno("mkdir " + prefix);
-    if (pos == std::string::npos) break;
-  }
-  struct stat st {};
-  if (::stat(dir.c_str(), &st) != 0) return Error::from_errno(dir);
-  if (!S_ISDIR(st.st_mode)) return Error{dir + ": not a directory", ENOTDIR};
   return ok_status();
 }
 

@@ -19,7 +19,7 @@
 #include <string>
 #include <string_view>
 
-namespace yagura::collector {
+namespace yagura {
 
 // JSON text with each lone "\udc80".."\udcff" escape rewritten as the
 // escaped pair of U+10FF80..U+10FFFF.
@@ -33,4 +33,4 @@ std::string from_bytes(std::string_view bytes);
 // written back as "\udc80".."\udcff".
 std::string restore_byte_escapes(std::string_view json_text);
 
-}  // namespace yagura::collector
+}  // namespace yagura

@@ -1,8 +1,8 @@
-#include "collector/ingest/json_bytes.h"
+#include "common/json_bytes.h"
 
 #include <cstdint>
 
-namespace yagura::collector {
+namespace yagura {
 namespace {
 
 // U+10FF00 + b, b in 0x80..0xff, in UTF-8: F4 8F (BE|BF) (80..BF).
@@ -154,4 +154,4 @@ std::string restore_byte_escapes(std::string_view text) {
   return out;
 }
 
-}  // namespace yagura::collector
+}  // namespace yagura
