@@ -76,7 +76,7 @@ TEST_CASE("dump selector: no criterion selects every event but health lines", "[
   CHECK(j.select(DumpScope{}).size() == 8);
 }
 
-TEST_CASE("dump selector: by time, [from, to)", "[dump]") {
+TEST_CASE("dump selector: by time, from inclusive, to exclusive", "[dump]") {
   Journal j;
   // sh's exec is at 06:01:06, cat's fork at 06:01:07 and its exec at 06:01:08.
   CHECK(j.select(scope_with({{"from", "2026-11-22T06:01:06Z"}, {"to", "2026-11-22T06:01:08Z"}})) ==
