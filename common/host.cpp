@@ -70,6 +70,8 @@ WallClock::WallClock() : offset_ns(0) {
   }
 }
 
+uint64_t realtime_ns() { return static_cast<uint64_t>(now_ns(CLOCK_REALTIME)); }
+
 uint64_t WallClock::to_wall_ns(uint64_t boottime_ns) const {
   if (offset_ns < 0 && boottime_ns < static_cast<uint64_t>(-offset_ns)) return 0;
   return boottime_ns + static_cast<uint64_t>(offset_ns);

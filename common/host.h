@@ -46,6 +46,10 @@ struct WallClock {
   int64_t offset_ns;
 };
 
+// UTC now, in nanoseconds since the epoch: the time of records that are not
+// kernel events (journal health lines, dumps, batches).
+uint64_t realtime_ns();
+
 // RFC 3339 in UTC with nanoseconds, always 30 characters:
 // "2026-11-22T06:01:02.123456789Z".
 void append_rfc3339(std::string& out, uint64_t epoch_ns);

@@ -1,17 +1,11 @@
 #include "ctl/dump_scope_args.h"
 
-#include <time.h>
+#include "common/host.h"
 
 namespace yagura::ctl {
 namespace {
 
 constexpr std::string_view kValued[] = {"from", "to", "process", "pid", "exe", "user", "destination"};
-
-uint64_t realtime_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<uint64_t>(ts.tv_nsec);
-}
 
 }  // namespace
 

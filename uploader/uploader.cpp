@@ -1,7 +1,5 @@
 #include "uploader/uploader.h"
 
-#include <time.h>
-
 #include <cstdio>
 #include <random>
 
@@ -17,11 +15,6 @@ namespace {
 
 constexpr uint32_t kProtocolVersion = 1;
 
-uint64_t realtime_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<uint64_t>(ts.tv_nsec);
-}
 
 void log(const std::string& message) {
   std::fprintf(stderr, "yagura-sensor: upload: %s\n", message.c_str());

@@ -103,12 +103,6 @@ FlightRecorderOptions recorder_options(const SensorConfig& cfg) {
   return o;
 }
 
-uint64_t realtime_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<uint64_t>(ts.tv_nsec);
-}
-
 // What a dump takes from the processing thread: the process table and the
 // active policy, copied there between two batches.
 std::optional<SensorSnapshot> sensor_snapshot(ProcessingStage& processing,

@@ -1,17 +1,6 @@
 #include "sensor/recorder/journal_sink.h"
 
-#include <time.h>
-
 namespace yagura {
-namespace {
-
-uint64_t realtime_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<uint64_t>(ts.tv_nsec);
-}
-
-}  // namespace
 
 JournalSink::JournalSink(JournalWriter journal, JsonWriter writer, WallClock clock,
                          std::chrono::milliseconds flush_interval)

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/durable_file.h"
+#include "common/host.h"
 #include "common/unique_fd.h"
 #include "sensor/recorder/journal_format.h"
 #include "sensor/recorder/journal_head.h"
@@ -29,12 +30,6 @@ using journal::JournalHead;
 using journal::SegmentReader;
 
 namespace {
-
-uint64_t realtime_ns() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000 + static_cast<uint64_t>(ts.tv_nsec);
-}
 
 // Errors that removing old segments can cure.
 bool out_of_space(int code) { return code == ENOSPC || code == EDQUOT; }
