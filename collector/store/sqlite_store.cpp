@@ -318,65 +318,45 @@ Status insert_gaps(SqliteDb& db, const IncomingBatch& batch) {
 }
 
 // Creates the host on its first batch; afterwards counts the batch and,
-// when it is the newest, takes its names, tags, health and policy.
+// when it is the newest, takes its names, tags, health and policy. One
+// statement: an UPDATE's expressions all read the row as it was, so each
+// CASE compares with the old last_sequence.
 Status upsert_host(SqliteDb& db, const IncomingBatch& batch) {
-  auto last = db.prepare("SELECT last_sequence FROM hosts WHERE sensor_id = ?");
-  if (!last) return last.error();
-  last->bind(1, batch.sensor_id);
-  auto found = last->step();
-  if (!found) return found.error();
-  const bool exists = *found;
-  const bool newest = !exists || batch.sequence > static_cast<uint64_t>(last->int64(0));
-
   json health = json::object();
   for (const auto& [key, value] : batch.health) health[key] = value;
-
-  if (!exists) {
-    auto st = db.prepare(
-        "INSERT INTO hosts(sensor_id, hostname, boot_id, kernel, tags, first_seen_ns, "
-        "last_seen_ns, health, policy_name, policy_version, policy_sha256, last_sequence, batches, "
-        "dump_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10, ?11, 1, ?12)");
-    if (!st) return st.error();
-    st->bind(1, batch.sensor_id);
-    st->bind(2, batch.host.hostname);
-    st->bind(3, batch.host.boot_id);
-    st->bind(4, batch.host.kernel);
-    st->bind(5, dump(tags_json(batch.host.tags)));
-    st->bind(6, static_cast<int64_t>(batch.received_ns));
-    st->bind(7, dump(health));
-    st->bind(8, batch.policy.name);
-    st->bind(9, static_cast<int64_t>(batch.policy.version));
-    st->bind(10, batch.policy.sha256);
-    st->bind(11, static_cast<int64_t>(batch.sequence));
-    st->bind(12, batch.host.dump_key);
-    return st->run();
-  }
-
-  auto count = db.prepare(
-      "UPDATE hosts SET last_seen_ns = MAX(last_seen_ns, ?2), batches = batches + 1, "
-      "last_sequence = MAX(last_sequence, ?3) WHERE sensor_id = ?1");
-  if (!count) return count.error();
-  count->bind(1, batch.sensor_id);
-  count->bind(2, static_cast<int64_t>(batch.received_ns));
-  count->bind(3, static_cast<int64_t>(batch.sequence));
-  if (Status s = count->run(); !s) return s;
-  if (!newest) return ok_status();
-
   auto st = db.prepare(
-      "UPDATE hosts SET hostname = ?2, boot_id = ?3, kernel = ?4, tags = ?5, health = ?6, "
-      "policy_name = ?7, policy_version = ?8, policy_sha256 = ?9, dump_key = ?10 "
-      "WHERE sensor_id = ?1");
+      "INSERT INTO hosts(sensor_id, hostname, boot_id, kernel, tags, first_seen_ns, "
+      "last_seen_ns, health, policy_name, policy_version, policy_sha256, last_sequence, batches, "
+      "dump_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10, ?11, 1, ?12) "
+      "ON CONFLICT(sensor_id) DO UPDATE SET "
+      "last_seen_ns = MAX(last_seen_ns, excluded.last_seen_ns), batches = batches + 1, "
+      "last_sequence = MAX(last_sequence, excluded.last_sequence), "
+      "hostname = CASE WHEN excluded.last_sequence > last_sequence THEN excluded.hostname ELSE hostname END, "
+      "boot_id = CASE WHEN excluded.last_sequence > last_sequence THEN excluded.boot_id ELSE boot_id END, "
+      "kernel = CASE WHEN excluded.last_sequence > last_sequence THEN excluded.kernel ELSE kernel END, "
+      "tags = CASE WHEN excluded.last_sequence > last_sequence THEN excluded.tags ELSE tags END, "
+      "health = CASE WHEN excluded.last_sequence > last_sequence THEN excluded.health ELSE health END, "
+      "policy_name = CASE WHEN excluded.last_sequence > last_sequence "
+      "THEN excluded.policy_name ELSE policy_name END, "
+      "policy_version = CASE WHEN excluded.last_sequence > last_sequence "
+      "THEN excluded.policy_version ELSE policy_version END, "
+      "policy_sha256 = CASE WHEN excluded.last_sequence > last_sequence "
+      "THEN excluded.policy_sha256 ELSE policy_sha256 END, "
+      "dump_key = CASE WHEN excluded.last_sequence > last_sequence "
+      "THEN excluded.dump_key ELSE dump_key END");
   if (!st) return st.error();
   st->bind(1, batch.sensor_id);
   st->bind(2, batch.host.hostname);
   st->bind(3, batch.host.boot_id);
   st->bind(4, batch.host.kernel);
   st->bind(5, dump(tags_json(batch.host.tags)));
-  st->bind(6, dump(health));
-  st->bind(7, batch.policy.name);
-  st->bind(8, static_cast<int64_t>(batch.policy.version));
-  st->bind(9, batch.policy.sha256);
-  st->bind(10, batch.host.dump_key);
+  st->bind(6, static_cast<int64_t>(batch.received_ns));
+  st->bind(7, dump(health));
+  st->bind(8, batch.policy.name);
+  st->bind(9, static_cast<int64_t>(batch.policy.version));
+  st->bind(10, batch.policy.sha256);
+  st->bind(11, static_cast<int64_t>(batch.sequence));
+  st->bind(12, batch.host.dump_key);
   return st->run();
 }
 
