@@ -5,46 +5,15 @@
 #include "policy/number_values.h"
 #include "policy/policy_error.h"
 #include "policy/policy_names.h"
+#include "policy/policy_sections.h"
 #include "policy/yaml_reader.h"
 
 namespace yagura::policy {
-namespace {
-
-// Bounds that keep a token bucket's arithmetic within 64 bits
-// (rate_limiter.h) and are far beyond any useful limit.
-constexpr uint32_t kMaxRateEvents = 100'000;
-constexpr uint64_t kMaxRatePerNs = 24ull * 3'600'000'000'000ull;
 
 const std::string& check_name(const std::string& name, Pos pos, std::string_view what) {
   if (!valid_name(name))
     fail(pos, "bad " + std::string(what) + " '" + name + "': use letters, digits, '.', '_', '-'");
   return name;
-}
-
-template <typename T>
-T read_choice(const YamlValue& v, std::string_view what,
-              std::initializer_list<std::pair<std::string_view, T>> choices) {
-  std::string s = read_scalar(v, what);
-  std::string expected;
-  for (const auto& [name, value] : choices) {
-    if (name == s) return value;
-    expected += (expected.empty() ? "" : ", ") + std::string(name);
-  }
-  fail(v.pos, "bad " + std::string(what) + " '" + s + "' (expected " + expected + ")");
-}
-
-void read_header(const YamlValue& v, PolicyAst& ast) {
-  auto entries = read_mapping(v, "policy", {"name", "version", "default"});
-  const YamlEntry& name = require_entry(entries, "name", v.pos, "policy");
-  ast.name = read_scalar(name.value, "policy.name");
-  if (ast.name.empty()) fail(name.value.pos, "policy.name is empty");
-  const YamlEntry& version = require_entry(entries, "version", v.pos, "policy");
-  std::optional<uint64_t> n = parse_unsigned(read_scalar(version.value, "policy.version"));
-  if (!n || *n == 0) fail(version.value.pos, "policy.version must be an integer >= 1");
-  ast.version = *n;
-  if (const YamlEntry* d = find_entry(entries, "default"))
-    ast.default_action = read_choice<Action>(d->value, "policy.default",
-                                             {{"keep", Action::kKeep}, {"drop", Action::kDrop}});
 }
 
 void read_lists(const YamlValue& v, PolicyAst& ast) {
@@ -64,6 +33,67 @@ void read_macros(const YamlValue& v, PolicyAst& ast) {
     ast.macros.push_back({check_name(e.key, e.key_pos, "macro name"), e.key_pos,
                           parse_condition(e.value, ListMeaning::kAll, "macro")});
   }
+}
+
+uint32_t read_types(const YamlValue& v) {
+  uint32_t mask = 0;
+  std::vector<ValueAst> names = read_scalars(v, "types");
+  for (const ValueAst& n : names) {
+    uint32_t bit = event_type_bit(n.text);
+    if (!bit)
+      fail(n.pos, "unknown event type '" + n.text +
+                      "' (expected exec, fork, exit, cred, network, dns, file, tamper)");
+    mask |= bit;
+  }
+  if (!mask) fail(v.pos, "types is empty");
+  return mask;
+}
+
+namespace {
+
+// T1234 or T1234.567
+bool valid_attack_id(std::string_view s) {
+  auto digits = [&](size_t from, size_t n) {
+    for (size_t i = from; i < from + n; ++i)
+      if (s[i] < '0' || s[i] > '9') return false;
+    return true;
+  };
+  if (s.size() == 5) return s[0] == 'T' && digits(1, 4);
+  if (s.size() == 9) return s[0] == 'T' && digits(1, 4) && s[5] == '.' && digits(6, 3);
+  return false;
+}
+
+}  // namespace
+
+std::vector<std::string> read_attack_ids(const YamlValue& v) {
+  std::vector<std::string> ids;
+  for (const ValueAst& a : read_scalars(v, "attack")) {
+    if (!valid_attack_id(a.text))
+      fail(a.pos, "bad ATT&CK id '" + a.text + "' (expected T1234 or T1234.001)");
+    ids.push_back(a.text);
+  }
+  return ids;
+}
+
+namespace {
+
+// Bounds that keep a token bucket's arithmetic within 64 bits
+// (rate_limiter.h) and are far beyond any useful limit.
+constexpr uint32_t kMaxRateEvents = 100'000;
+constexpr uint64_t kMaxRatePerNs = 24ull * 3'600'000'000'000ull;
+
+void read_header(const YamlValue& v, PolicyAst& ast) {
+  auto entries = read_mapping(v, "policy", {"name", "version", "default"});
+  const YamlEntry& name = require_entry(entries, "name", v.pos, "policy");
+  ast.name = read_scalar(name.value, "policy.name");
+  if (ast.name.empty()) fail(name.value.pos, "policy.name is empty");
+  const YamlEntry& version = require_entry(entries, "version", v.pos, "policy");
+  std::optional<uint64_t> n = parse_unsigned(read_scalar(version.value, "policy.version"));
+  if (!n || *n == 0) fail(version.value.pos, "policy.version must be an integer >= 1");
+  ast.version = *n;
+  if (const YamlEntry* d = find_entry(entries, "default"))
+    ast.default_action = read_choice<Action>(d->value, "policy.default",
+                                             {{"keep", Action::kKeep}, {"drop", Action::kDrop}});
 }
 
 void read_paths(const YamlEntry& e, std::vector<ValueAst>& out, bool users) {
@@ -90,32 +120,6 @@ void read_kernel(const YamlValue& v, KernelAst& k) {
     if (e.key == "watch_exclude") read_paths(e, k.watch_exclude, false);
     if (e.key == "watch_reads") read_paths(e, k.watch_reads, false);
   }
-}
-
-uint32_t read_types(const YamlValue& v) {
-  uint32_t mask = 0;
-  std::vector<ValueAst> names = read_scalars(v, "types");
-  for (const ValueAst& n : names) {
-    uint32_t bit = event_type_bit(n.text);
-    if (!bit)
-      fail(n.pos, "unknown event type '" + n.text +
-                      "' (expected exec, fork, exit, cred, network, dns, file, tamper)");
-    mask |= bit;
-  }
-  if (!mask) fail(v.pos, "types is empty");
-  return mask;
-}
-
-// T1234 or T1234.567
-bool valid_attack_id(std::string_view s) {
-  auto digits = [&](size_t from, size_t n) {
-    for (size_t i = from; i < from + n; ++i)
-      if (s[i] < '0' || s[i] > '9') return false;
-    return true;
-  };
-  if (s.size() == 5) return s[0] == 'T' && digits(1, 4);
-  if (s.size() == 9) return s[0] == 'T' && digits(1, 4) && s[5] == '.' && digits(6, 3);
-  return false;
 }
 
 RateLimit read_rate_limit(const YamlValue& v) {
@@ -166,13 +170,7 @@ RuleAst read_rule(const YamlValue& v) {
           e.value, "severity",
           {{"low", "low"}, {"medium", "medium"}, {"high", "high"}, {"critical", "critical"}});
     }
-    if (e.key == "attack") {
-      for (const ValueAst& a : read_scalars(e.value, "attack")) {
-        if (!valid_attack_id(a.text))
-          fail(a.pos, "bad ATT&CK id '" + a.text + "' (expected T1234 or T1234.001)");
-        r.attack.push_back(a.text);
-      }
-    }
+    if (e.key == "attack") r.attack = read_attack_ids(e.value);
     if (e.key == "tags")
       for (const ValueAst& t : read_scalars(e.value, "tags")) r.tags.push_back(t.text);
     if (e.key == "when") r.when = parse_condition(e.value, ListMeaning::kAll, "when");
