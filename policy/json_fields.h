@@ -37,6 +37,8 @@ class JsonFields : public FieldSource {
   // The event's "ktime_ns", when it has one.
   std::optional<uint64_t> ktime_ns() const;
   void values(const FieldRef& field, std::vector<std::string>& out) const override;
+  // The parsed line; its strings hold the bytes the line's escapes stand for.
+  const nlohmann::json& document() const { return event_; }
 
  private:
   JsonFields(nlohmann::json event, uint32_t type_bit)
