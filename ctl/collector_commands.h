@@ -6,15 +6,14 @@
 //
 // Where the collector is and which certificate to present come from
 // --collector/--ca/--cert/--key, or from YAGURA_COLLECTOR, YAGURA_CA,
-// YAGURA_CERT and YAGURA_KEY.
+// YAGURA_CERT and YAGURA_KEY (collector_client.h). Alerts, detections and
+// reports are alert_commands.h.
 #pragma once
 
+#include "ctl/collector_client.h"
 #include "ctl/command_line.h"
 
 namespace yagura::ctl {
-
-// The options every collector command takes.
-std::vector<OptionSpec> with_connection_options(std::vector<OptionSpec> options);
 
 int policy_push(const ParsedArgs& args);    // POLICY.yaml [--sig F] [--tag k=v]...
 int policy_status(const ParsedArgs& args);  // which hosts run which version

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "ctl/alert_commands.h"
 #include "ctl/collector_commands.h"
 #include "ctl/command_line.h"
 #include "ctl/dump_commands.h"
@@ -56,6 +57,28 @@ const std::vector<CommandSpec> kCommands = {
         with_connection_options({optional_value("sensor"), optional_value("reason")}), 0, 0, dump_list},
     {"dump fetch", "--out FILE [--force] ID", "download a delivered dump from the collector (an existing FILE only with --force)",
         with_connection_options({required_value("out"), flag("force")}), 1, 1, dump_fetch},
+    {"alerts", "[--host ID] [--rule RULE] [--tag KEY=VALUE ...] [--severity MIN] [--status open|closed] [--since TIME|AGE] [--limit N] [--json]", "alerts at the collector, newest first: id, severity, time, host, team, rule, count, summary",
+        with_connection_options({optional_value("host"), optional_value("rule"), any_number_of_values("tag"), optional_value("severity"), optional_value("status"), optional_value("since"), optional_value("limit"), flag("json")}), 0, 0, alerts},
+    {"alert", "[--json] ID", "one alert in full: host and tags, lineage with command lines, events, related hosts, next steps",
+        with_connection_options({flag("json")}), 1, 1, alert_show},
+    {"alert close", "[--note TEXT] ID", "close an alert (a repeat of its behaviour then raises a new one)",
+        with_connection_options({optional_value("note")}), 1, 1, alert_close},
+    {"alert reopen", "[--note TEXT] ID", "reopen a closed alert",
+        with_connection_options({optional_value("note")}), 1, 1, alert_reopen},
+    {"detections rules", "[--json]", "the detection rules: severity, counters since the collector started, on or off and who said so",
+        with_connection_options({flag("json")}), 0, 0, detection_rules},
+    {"detections enable", "[--reason TEXT] RULE", "switch a rule back on",
+        with_connection_options({optional_value("reason")}), 1, 1, detection_enable},
+    {"detections disable", "[--reason TEXT] RULE", "switch a rule off, at once and across restarts",
+        with_connection_options({optional_value("reason")}), 1, 1, detection_disable},
+    {"detections suppress", "--rule RULE [--host ID] [--tag KEY=VALUE ...] [--when 'YAML CONDITION'] [--reason TEXT] [--expires 7d]", "hide a rule's detections where all the criteria match (--when: a policy condition on the event)",
+        with_connection_options({required_value("rule"), optional_value("host"), any_number_of_values("tag"), optional_value("when"), optional_value("reason"), optional_value("expires")}), 0, 0, detection_suppress},
+    {"detections suppressions", "[--json]", "the suppressions, with their hits",
+        with_connection_options({flag("json")}), 0, 0, detection_suppressions},
+    {"detections unsuppress", "ID", "remove a suppression",
+        with_connection_options({}), 1, 1, detection_unsuppress},
+    {"report", "[--tag KEY=VALUE] [--period 7d] [--format md|html|json] [--out FILE]", "a team's report (or all hosts'): open alerts, top rules, silent hosts, sensors with gaps",
+        with_connection_options({optional_value("tag"), optional_value("period"), optional_value("format"), optional_value("out")}), 0, 0, report},
     {"sensor status", "[--socket PATH]", "on the host (root): the local sensor's identity, dump key and flight recorder",
         {optional_value("socket")}, 0, 0, sensor_status},
     {"help", "", "list the commands",

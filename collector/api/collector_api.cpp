@@ -78,6 +78,11 @@ ApiResponse CollectorApi::route(const ApiRequest& request) {
     if (!is_admin(request.peer)) return not_admin(request.peer);
     return admin_dumps(request, path, params);
   }
+  if (is_alert_admin_path(path)) {
+    if (!is_admin(request.peer)) return not_admin(request.peer);
+    const AlertRoutes routes{store_, config_.alerts, config_.detections, config_.reports};
+    return route_alert_admin(routes, request, path, params, config_.now());
+  }
 
   using Handler = ApiResponse (*)(EventStore&, const QueryParams&);
   struct AdminGet {

@@ -9,6 +9,7 @@
 //   /v1/admin/...              peers named in `admins` only (else 403):
 //     POST, GET policies; GET hosts, events, process, gaps;
 //     POST, GET dumps; GET dumps/ID (admin_dumps.h)
+//     alerts, detections and reports (admin_alerts.h)
 // Unknown path 404, wrong method 405, anything unexpected 500.
 //
 //   auto store = SqliteStore::open(path);
@@ -19,8 +20,11 @@
 #include <set>
 #include <string>
 
+#include "collector/alerts/alert_store.h"
+#include "collector/api/admin_alerts.h"
 #include "collector/api/api_request.h"
 #include "collector/api/query_params.h"
+#include "collector/detect/detection_admin.h"
 #include "collector/ingest/batch_ingest.h"
 #include "collector/ingest/dump_ingest.h"
 #include "collector/store/event_store.h"
@@ -37,6 +41,13 @@ struct CollectorApiConfig {
   DumpVerifier verify_dump;
   // An uploaded dump that decompresses to more is refused (413).
   size_t max_dump_bytes = kDefaultMaxDumpBytes;
+  // Null: /v1/admin/alerts and /v1/admin/reports answer 503. Must outlive
+  // the API.
+  AlertStore* alerts = nullptr;
+  // Null (detection switched off): /v1/admin/detections/* answer 503.
+  DetectionAdmin* detections = nullptr;
+  // For /v1/admin/reports requests that do not say.
+  ReportDefaults reports;
 };
 
 class CollectorApi : public RequestHandler {

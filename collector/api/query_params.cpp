@@ -194,4 +194,22 @@ Result<uint64_t> parse_time(std::string_view s) {
   return static_cast<uint64_t>(seconds) * 1000000000u + static_cast<uint64_t>(fraction_ns);
 }
 
+Result<uint64_t> parse_duration(std::string_view text) {
+  const Error bad{"\"" + std::string(text) + "\" is not a duration (90s, 30m, 24h, 7d, 2w)", 0};
+  if (text.size() < 2) return bad;
+  uint64_t unit_s = 0;
+  switch (text.back()) {
+    case 's': unit_s = 1; break;
+    case 'm': unit_s = 60; break;
+    case 'h': unit_s = 3600; break;
+    case 'd': unit_s = 86400; break;
+    case 'w': unit_s = 7 * 86400; break;
+    default: return bad;
+  }
+  auto n = parse_uint(text.substr(0, text.size() - 1));
+  // Bounded well below 2^64 ns, so the product and any later now + d fit.
+  if (!n || *n == 0 || *n > 100ull * 365 * 86400 / unit_s) return bad;
+  return *n * unit_s * 1000000000u;
+}
+
 }  // namespace yagura::collector

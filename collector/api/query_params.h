@@ -55,4 +55,8 @@ Result<uint64_t> parse_time(std::string_view text);
 // A decimal integer, nothing else.
 Result<uint64_t> parse_uint(std::string_view text);
 
+// A positive length of time in nanoseconds: a number and a unit, "90s",
+// "30m", "24h", "7d", "2w".
+Result<uint64_t> parse_duration(std::string_view text);
+
 }  // namespace yagura::collector
