@@ -8,14 +8,20 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <sstream>
 #include <string>
 
+#include "collector/alerts/alert_dispatcher.h"
+#include "collector/alerts/sqlite_alert_store.h"
 #include "collector/api/collector_api.h"
-#include "dump/dump_verifier.h"
+#include "collector/detect/detection_engine.h"
 #include "collector/ingest/arrival_log.h"
+#include "collector/reports/report_scheduler.h"
 #include "collector/server/collector_config.h"
 #include "collector/server/https_server.h"
 #include "collector/store/sqlite_store.h"
+#include "dump/dump_verifier.h"
 
 namespace {
 
@@ -33,7 +39,7 @@ void usage() {
       "      --pki DIR            TLS files from DIR as scripts/dev-pki.sh writes them:\n"
       "                           collector.pem, collector.key, ca.pem (overrides tls)\n"
       "  -v, --verbose            a line per request and per failed connection\n"
-      "      --show-arrivals      print each stored batch, and each alert in it, on stdout\n"
+      "      --show-arrivals      print each stored batch, and each alert raised, on stdout\n"
       "      --ready-file PATH    once listening, write the bound port to PATH\n"
       "      --check-config       validate the configuration and the TLS files, and exit\n"
       "  -h, --help\n",
@@ -64,8 +70,9 @@ std::string summary(const ServerStats& s) {
 }
 
 // Until SIGTERM or SIGINT (blocked in every thread, taken here), logging
-// the totals every interval when they changed.
-void wait_for_stop(const sigset_t& signals, uint32_t interval_seconds, const HttpsServer& server) {
+// the totals every interval when they changed; SIGHUP calls `reload`.
+void wait_for_stop(const sigset_t& signals, uint32_t interval_seconds, const HttpsServer& server,
+                   const std::function<void()>& reload) {
   uint64_t last_requests = 0, last_connections = 0;
   for (;;) {
     int sig;
@@ -76,6 +83,7 @@ void wait_for_stop(const sigset_t& signals, uint32_t interval_seconds, const Htt
       sig = sigtimedwait(&signals, nullptr, &timeout);
     }
     if (sig == SIGTERM || sig == SIGINT) return;
+    if (sig == SIGHUP) reload();
     if (sig < 0 && errno == EAGAIN) {
       ServerStats stats = server.stats();
       if (stats.requests == last_requests && stats.connections == last_connections) continue;
@@ -84,6 +92,16 @@ void wait_for_stop(const sigset_t& signals, uint32_t interval_seconds, const Htt
       log(summary(stats));
     }
   }
+}
+
+// The detections file the configuration names, or the built-in set.
+yagura::Result<std::shared_ptr<const DetectionRules>> load_detections(const std::string& path) {
+  if (path.empty()) return compile_detections(builtin_detections_text(), "built-in detections");
+  std::ifstream in(path);
+  if (!in) return yagura::Error::from_errno("cannot read " + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return compile_detections(text.str(), path);
 }
 
 }  // namespace
@@ -186,6 +204,7 @@ int main(int argc, char** argv) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
@@ -194,9 +213,51 @@ int main(int argc, char** argv) {
     log(event_store.error().message);
     return 1;
   }
+  auto alert_store = SqliteAlertStore::open(config.store_path);
+  if (!alert_store) {
+    log(alert_store.error().message);
+    return 1;
+  }
+  auto dispatcher = AlertDispatcher::start(config.alerts);
+  if (!dispatcher) {
+    log("alerts: " + dispatcher.error().message);
+    return kExitConfig;
+  }
+  std::unique_ptr<DetectionEngine> engine;
+  if (config.detections_enabled) {
+    auto rules = load_detections(config.detections_rules);
+    if (!rules) {
+      log("detections: " + rules.error().message);
+      return kExitConfig;
+    }
+    auto deliver = [&dispatcher, show_arrivals](const Alert& alert) {
+      (*dispatcher)->deliver(alert);
+      if (show_arrivals) {
+        const std::string text = describe_alert(alert);
+        std::fwrite(text.data(), 1, text.size(), stdout);
+        std::fflush(stdout);
+      }
+    };
+    engine = std::make_unique<DetectionEngine>(*rules, **event_store, **alert_store, deliver,
+                                               config.detection);
+    if (yagura::Status s = engine->start(); !s) {
+      log("detections: " + s.error().message);
+      return 1;
+    }
+    log("detections: " + (*rules)->name + " v" + std::to_string((*rules)->version) + ", " +
+        std::to_string((*rules)->rules.size()) + " rules");
+  }
+  ReportScheduler reports(**event_store, **alert_store, config.reports, system_now_ns,
+                          [](const std::string& line) { log("reports: " + line); });
+  if (config.reports.interval_ns) reports.start();
+
   CollectorApiConfig api_config{.admins = {config.admins.begin(), config.admins.end()},
                                 .limits = {.max_decompressed_bytes = config.max_decompressed_bytes},
-                                .max_dump_bytes = config.max_dump_bytes};
+                                .max_dump_bytes = config.max_dump_bytes,
+                                .alerts = alert_store->get(),
+                                .detections = engine.get(),
+                                .reports = {.period_ns = config.reports.period_ns,
+                                            .silent_after_ns = config.reports.silent_after_ns}};
   // Dumps are checked against the key their sensor registered.
   api_config.verify_dump = [](std::string_view bytes,
                               const std::string& expected) -> yagura::Result<DumpCheck> {
@@ -205,14 +266,16 @@ int main(int argc, char** argv) {
     const yagura::dump::DumpVerification report = yagura::dump::verify_dump(bytes, keys);
     return DumpCheck{report.ok(), report.key_fingerprint, report.counts.events, report.problems};
   };
-  if (show_arrivals) {
-    // One write per batch: lines from concurrent batches do not interleave.
-    api_config.on_stored = [](const IncomingBatch& batch, StoreOutcome outcome) {
+  api_config.on_stored = [&engine, show_arrivals](const IncomingBatch& batch,
+                                                  StoreOutcome outcome) {
+    if (show_arrivals) {
+      // One write per batch: lines from concurrent batches do not interleave.
       const std::string text = describe_arrival(batch, outcome);
       std::fwrite(text.data(), 1, text.size(), stdout);
       std::fflush(stdout);
-    };
-  }
+    }
+    if (engine && outcome == StoreOutcome::kStored) engine->submit(batch);
+  };
   CollectorApi api(**event_store, std::move(api_config));
   auto server = HttpsServer::start(config.server, api);
   if (!server) {
@@ -229,9 +292,39 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  wait_for_stop(signals, config.summary_interval_seconds, **server);
+  // SIGHUP: the detections file again. A file that does not compile
+  // leaves the running rules in place.
+  auto reload = [&] {
+    if (!engine) return;
+    auto rules = load_detections(config.detections_rules);
+    if (!rules) {
+      log("detections: reload refused, the running rules stay: " + rules.error().message);
+      return;
+    }
+    engine->replace_rules(*rules);
+    log("detections: reloaded " + (*rules)->name + " v" + std::to_string((*rules)->version));
+  };
+  wait_for_stop(signals, config.summary_interval_seconds, **server, reload);
   log("stopping");
   (*server)->stop();
+  // What was stored is analysed before the alerts go out for the last time.
+  if (engine) {
+    engine->stop();
+    const DetectionStats d = engine->stats();
+    log("detections: " + std::to_string(d.batches) + " batches, " + std::to_string(d.events) +
+        " events (" + std::to_string(d.unreadable_events) + " unreadable), " +
+        std::to_string(d.alerts_new) + " new alerts, " + std::to_string(d.alerts_repeated) +
+        " repeats, " + std::to_string(d.suppressed) + " suppressed, " +
+        std::to_string(d.store_errors) + " lost to store errors, " + std::to_string(d.evicted) +
+        " state entries forgotten at the bounds");
+  }
+  reports.stop();
+  (*dispatcher)->stop();
+  for (const OutputStats& o : (*dispatcher)->stats())
+    log("alerts to " + o.output + ": " + std::to_string(o.stats.delivered) + " delivered, " +
+        std::to_string(o.stats.failed) + " failed, " + std::to_string(o.stats.dropped) +
+        " dropped, " + std::to_string(o.stats.retries) + " retries" +
+        (o.last_error.empty() ? "" : "; last error: " + o.last_error));
   log(summary((*server)->stats()));
   return 0;
 }

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Builds Yagura and runs it on this machine: a local collector, and the
 # sensor with the default configuration and built-in policy uploading to it
-# over mutual TLS on loopback. The collector prints what arrives (batches,
-# and each alert with its host, process and rule); Ctrl-C stops both.
+# over mutual TLS on loopback. The collector prints what arrives (batches)
+# and each alert its detections raise (rule, host and tags, what happened,
+# lineage, next step); Ctrl-C stops both.
 #
 # Everything it creates stays under build/dev/: a development PKI
-# (scripts/dev-pki.sh), the collector's database, the sensor's state and
-# spool, its JSON lines and log. Ask the collector while it runs, e.g.:
+# (scripts/dev-pki.sh), the collector's database, alerts (alerts.jsonl) and
+# reports, the sensor's state and spool, its JSON lines and log. Ask the collector while it runs, e.g.:
 #   build/ctl/yaguractl hosts --collector https://127.0.0.1:8443 --ca build/dev/pki/ca.pem \
 #     --cert build/dev/pki/admin-csirt.pem --key build/dev/pki/admin-csirt.key
 set -euo pipefail
@@ -31,6 +32,11 @@ upload:
   spool: {dir: $dev/state/spool}
 YAML
 
+# The shipped collector configuration, keeping its files under build/dev.
+sed -e "s|/var/lib/yagura-collector/alerts.jsonl|$dev/alerts.jsonl|" \
+  -e "s|/var/lib/yagura-collector/reports|$dev/reports|" config/collector.yaml >"$dev/collector.yaml"
+mkdir -p "$dev/reports"
+
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
@@ -39,7 +45,7 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 rm -f "$dev/collector.ready"
-build/collector/server/yagura-collector --config config/collector.yaml --pki "$dev/pki" \
+build/collector/server/yagura-collector --config "$dev/collector.yaml" --pki "$dev/pki" \
   --store "$dev/collector.db" --listen "127.0.0.1:$port" --ready-file "$dev/collector.ready" \
   --show-arrivals &
 pids+=($!)

@@ -20,6 +20,43 @@ void read_seconds(const std::string& name, const YAML::Node& node, std::chrono::
   out = std::chrono::seconds(seconds);
 }
 
+void read_nanoseconds(const std::string& name, const YAML::Node& node, uint64_t& out_ns) {
+  uint64_t seconds = 0;
+  read(name, node, seconds);
+  out_ns = seconds * 1'000'000'000ull;
+}
+
+void read_severity(const std::string& name, const YAML::Node& node, Severity& out) {
+  std::string text;
+  read(name, node, text);
+  auto severity = parse_severity(text);
+  if (!severity)
+    throw ConfigError{where(name, node) + ": severity is low, medium, high or critical"};
+  out = *severity;
+}
+
+std::vector<WebhookConfig> read_webhooks(const std::string& name, const YAML::Node& node) {
+  if (!node.IsSequence()) throw ConfigError{where(name, node) + ": webhooks is a list"};
+  std::vector<WebhookConfig> out;
+  for (const YAML::Node& item : node) {
+    WebhookConfig w;
+    read_map(name, item,
+             {{"name", reader(name, w.name)},
+              {"url", reader(name, w.url)},
+              {"min_severity", [&](const YAML::Node& n) { read_severity(name, n, w.min_severity); }},
+              {"tags", reader(name, w.tags)},
+              {"ca_file", reader(name, w.ca_file)},
+              {"headers", reader(name, w.headers)},
+              {"proxy", reader(name, w.proxy)},
+              {"timeout_seconds", reader(name, w.timeout_seconds)},
+              {"max_attempts", reader(name, w.max_attempts)}});
+    if (w.url.empty()) throw ConfigError{where(name, item) + ": a webhook needs a url"};
+    if (w.name.empty()) w.name = w.url;
+    out.push_back(std::move(w));
+  }
+  return out;
+}
+
 bool is_ip_address(const std::string& text, int family) {
   unsigned char raw[16];
   return inet_pton(family, text.c_str(), raw) == 1;
@@ -102,10 +139,50 @@ Result<CollectorConfig> parse_collector_config(const std::string& text, const st
                            {"idle_seconds", seconds(s.timeouts.idle)},
                            {"stop_seconds", seconds(s.timeouts.stop)}});
                }},
-              {"log", [&](const YAML::Node& n) {
+              {"log",
+               [&](const YAML::Node& n) {
                  read_map(name, n,
                           {{"requests", value(s.log_requests)},
                            {"summary_interval_seconds", value(c.summary_interval_seconds)}});
+               }},
+              {"detections",
+               [&](const YAML::Node& n) {
+                 DetectionSettings& d = c.detection;
+                 read_map(name, n,
+                          {{"enabled", value(c.detections_enabled)},
+                           {"rules", value(c.detections_rules)},
+                           {"dedup_window_seconds",
+                            [&](const YAML::Node& v) {
+                              read_nanoseconds(name, v, d.dedup_window_ns);
+                            }},
+                           {"max_processes_per_host", value(d.max_processes_per_host)},
+                           {"max_partials_per_step", value(d.max_partials_per_step)},
+                           {"max_series_per_host", value(d.max_series_per_host)}});
+               }},
+              {"alerts",
+               [&](const YAML::Node& n) {
+                 read_map(name, n,
+                          {{"stdout", value(c.alerts.stdout_lines)},
+                           {"file", value(c.alerts.file)},
+                           {"webhooks",
+                            [&](const YAML::Node& v) {
+                              c.alerts.webhooks = read_webhooks(name, v);
+                            }}});
+               }},
+              {"reports", [&](const YAML::Node& n) {
+                 ReportScheduleConfig& r = c.reports;
+                 read_map(name, n,
+                          {{"dir", value(r.dir)},
+                           {"tag", value(r.tag_key)},
+                           {"interval_seconds",
+                            [&](const YAML::Node& v) { read_nanoseconds(name, v, r.interval_ns); }},
+                           {"period_seconds",
+                            [&](const YAML::Node& v) { read_nanoseconds(name, v, r.period_ns); }},
+                           {"silent_after_seconds",
+                            [&](const YAML::Node& v) {
+                              read_nanoseconds(name, v, r.silent_after_ns);
+                            }},
+                           {"formats", value(r.formats)}});
                }}});
   });
   if (!parsed) return parsed.error();
@@ -141,6 +218,12 @@ Status validate(const CollectorConfig& c) {
   if (c.store_path.empty()) return Error{"store.path must be set"};
   for (const std::string& admin : c.admins)
     if (admin.empty()) return Error{"admins: a name is empty"};
+  const DetectionSettings& d = c.detection;
+  if (d.dedup_window_ns == 0) return Error{"detections.dedup_window_seconds must be > 0"};
+  if (d.max_processes_per_host == 0 || d.max_partials_per_step == 0 || d.max_series_per_host == 0)
+    return Error{"detections: the state bounds must be > 0"};
+  if (Status st = check_report_schedule(c.reports); !st)
+    return Error{"reports: " + st.error().message};
   return ok_status();
 }
 

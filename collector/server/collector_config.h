@@ -18,6 +18,9 @@
 #include <string_view>
 #include <vector>
 
+#include "collector/alerts/alert_dispatcher.h"
+#include "collector/detect/detection_engine.h"
+#include "collector/reports/report_scheduler.h"
 #include "collector/server/https_server.h"
 #include "common/result.h"
 
@@ -41,6 +44,16 @@ struct CollectorConfig {
   uint64_t max_dump_bytes = uint64_t{512} << 20;
   // How often the running totals go to the log; 0: only when stopping.
   uint32_t summary_interval_seconds = 300;
+  // detections: the engine, its rules (a file replacing the built-in set;
+  // empty: built-in) and its bounds.
+  bool detections_enabled = true;
+  std::string detections_rules;
+  DetectionSettings detection;
+  // alerts: where new alerts go (config/collector.yaml sets a file).
+  AlertOutputsConfig alerts;
+  // reports: per-team reports written on a schedule (config/collector.yaml
+  // turns it on).
+  ReportScheduleConfig reports;
 };
 
 struct ListenAddress {
