@@ -42,6 +42,21 @@ void check_same(const CollectorConfig& got, const CollectorConfig& want) {
   CHECK(got.store_path == want.store_path);
   CHECK(got.max_decompressed_bytes == want.max_decompressed_bytes);
   CHECK(got.summary_interval_seconds == want.summary_interval_seconds);
+  CHECK(got.detections_enabled == want.detections_enabled);
+  CHECK(got.detections_rules == want.detections_rules);
+  CHECK(got.detection.dedup_window_ns == want.detection.dedup_window_ns);
+  CHECK(got.detection.max_processes_per_host == want.detection.max_processes_per_host);
+  CHECK(got.detection.max_partials_per_step == want.detection.max_partials_per_step);
+  CHECK(got.detection.max_series_per_host == want.detection.max_series_per_host);
+  CHECK(got.alerts.stdout_lines == want.alerts.stdout_lines);
+  CHECK(got.alerts.file == want.alerts.file);
+  CHECK(got.alerts.webhooks.size() == want.alerts.webhooks.size());
+  CHECK(got.reports.dir == want.reports.dir);
+  CHECK(got.reports.tag_key == want.reports.tag_key);
+  CHECK(got.reports.interval_ns == want.reports.interval_ns);
+  CHECK(got.reports.period_ns == want.reports.period_ns);
+  CHECK(got.reports.silent_after_ns == want.reports.silent_after_ns);
+  CHECK(got.reports.formats == want.reports.formats);
 }
 
 }  // namespace
@@ -75,7 +90,52 @@ TEST_CASE("collector config: the shipped file loads and states the defaults",
   auto shipped = load_collector_config(repo_path("config/collector.yaml"));
   INFO((shipped ? "" : shipped.error().message));
   REQUIRE(shipped.ok());
-  check_same(*shipped, CollectorConfig{});
+  // Beyond the defaults, the shipped file turns on the alert file and the
+  // daily reports, in the state directory the systemd unit provides.
+  CollectorConfig want;
+  want.alerts.file = "/var/lib/yagura-collector/alerts.jsonl";
+  want.reports.dir = "/var/lib/yagura-collector/reports";
+  want.reports.interval_ns = 86400ull * 1'000'000'000;
+  check_same(*shipped, want);
+}
+
+TEST_CASE("collector config: detections, alerts and reports", "[collector][config]") {
+  auto config = parse_collector_config(R"(
+detections: {enabled: false, rules: /etc/yagura/detections.yaml, dedup_window_seconds: 60,
+             max_processes_per_host: 10, max_partials_per_step: 20, max_series_per_host: 30}
+alerts:
+  stdout: true
+  file: /var/log/alerts.jsonl
+  webhooks:
+    - {name: web, url: "https://chat/hook", min_severity: high, tags: {team: web},
+       headers: {Authorization: Bearer x}, max_attempts: 3}
+reports: {dir: /r, tag: owner, interval_seconds: 3600, period_seconds: 86400,
+          silent_after_seconds: 60, formats: [md]}
+)",
+                                       "c.yaml");
+  INFO((config ? "" : config.error().message));
+  REQUIRE(config.ok());
+  CHECK_FALSE(config->detections_enabled);
+  CHECK(config->detections_rules == "/etc/yagura/detections.yaml");
+  CHECK(config->detection.dedup_window_ns == 60'000'000'000ull);
+  CHECK(config->detection.max_series_per_host == 30);
+  CHECK(config->alerts.stdout_lines);
+  REQUIRE(config->alerts.webhooks.size() == 1);
+  const WebhookConfig& w = config->alerts.webhooks[0];
+  CHECK(w.min_severity == Severity::kHigh);
+  CHECK(w.tags == Tags{{"team", "web"}});
+  CHECK(w.headers.at("Authorization") == "Bearer x");
+  CHECK(w.max_attempts == 3);
+  CHECK(config->reports.tag_key == "owner");
+  CHECK(config->reports.interval_ns == 3600'000'000'000ull);
+  CHECK(config->reports.formats == std::vector<std::string>{"md"});
+
+  CHECK_THAT(parse_error("alerts: {webhooks: [{url: x, min_severity: urgent}]}"),
+             Contains("severity is low, medium, high or critical"));
+  CHECK_THAT(parse_error("alerts: {webhooks: [{name: a}]}"), Contains("a webhook needs a url"));
+  CHECK_THAT(parse_error("detections: {dedup_window_seconds: 0}"),
+             Contains("dedup_window_seconds must be > 0"));
+  CHECK_THAT(parse_error("reports: {formats: [pdf]}"), StartsWith("c.yaml: reports:"));
 }
 
 TEST_CASE("collector config: every key is read", "[collector][config]") {
