@@ -19,7 +19,7 @@
 #include <linux/types.h>
 #endif
 
-#define YG_SCHEMA_VERSION 2
+#define YG_SCHEMA_VERSION 3
 
 #define YG_COMM_LEN 16
 #define YG_TTY_LEN 32
@@ -163,6 +163,20 @@ enum yg_exec_flags {
 	YG_EXEC_LD_LIBRARY_PATH = 1 << 4,
 	YG_EXEC_NO_EXE = 1 << 5,       /* no executable file (kernel thread) */
 	YG_EXEC_ARGS_UNREADABLE = 1 << 6, /* argv memory could not be read */
+	YG_EXEC_STDIO = 1 << 7,        /* stdio holds descriptors 0, 1, 2 */
+};
+
+enum yg_stdio_flags {
+	YG_STDIO_OPEN = 1 << 0,   /* the descriptor is open */
+};
+
+/* What one of the standard descriptors refers to: a shell whose stdin is a
+ * socket is a reverse shell, and the two ends of a pipeline share the pipe's
+ * inode. */
+struct yg_stdio {
+	__u64 ino;        /* the open file's inode number; 0 when closed */
+	__u32 mode;       /* its i_mode, type bits included; 0 when closed */
+	__u32 flags;      /* enum yg_stdio_flags */
 };
 
 struct yg_exec {
@@ -175,6 +189,9 @@ struct yg_exec {
 	__u32 env_size;     /* bytes of the environment area */
 	__u32 flags;        /* enum yg_exec_flags */
 	__u32 pad0;
+	/* Descriptors 0, 1 and 2, valid with YG_EXEC_STDIO: after the exec
+	 * (close-on-exec ones closed); in a snapshot, when it was taken. */
+	struct yg_stdio stdio[3];
 	struct yg_strings str;
 	/* char data[]: the strings, back to back, in enum yg_exec_str order */
 };
@@ -294,6 +311,7 @@ enum yg_file_op {
 	YG_FOP_MEMFD_CREATE, /* path: "memfd:<name>" */
 	YG_FOP_MKDIR,
 	YG_FOP_RMDIR,
+	YG_FOP_UTIMES,       /* utimensat, utimes, futimesat, utime, futimens */
 };
 
 enum yg_fop_flags {
@@ -310,6 +328,9 @@ enum yg_fop_flags {
 	YG_FOP_UNNORMALIZED = 1 << 6,
 	YG_FOP_WATCHED_READ = 1 << 7, /* the read matched the sensitive-read set */
 	YG_FOP_SETID = 1 << 8,     /* chmod mode has setuid or setgid */
+	/* UTIMES: the caller gave the new mtime (not "now", not left alone);
+	 * it is in mtime_sec/mtime_nsec. */
+	YG_FOP_EXPLICIT_TIMES = 1 << 9,
 };
 
 /* Strings that follow struct yg_file_event, in this order. */
@@ -330,7 +351,8 @@ struct yg_file_event {
 	__u32 uid;           /* CHOWN: new owner, (u32)-1 unchanged */
 	__u32 gid;
 	__s32 fd;            /* OPEN/MEMFD_CREATE: the descriptor returned */
-	__u32 pad0;
+	__u32 mtime_nsec;    /* UTIMES with YG_FOP_EXPLICIT_TIMES: the new mtime */
+	__s64 mtime_sec;     /* seconds since the epoch, as given (may be negative) */
 	struct yg_file file; /* valid when YG_FOP_HAS_FILE */
 	struct yg_strings str;
 	/* char data[]: the strings in enum yg_file_str order */

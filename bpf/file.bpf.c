@@ -33,6 +33,10 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define S_ISUID 04000
 #define S_ISGID 02000
 
+/* struct timespec tv_nsec values of utimensat() that are not times. */
+#define UTIME_NOW ((1l << 30) - 1l)
+#define UTIME_OMIT ((1l << 30) - 2l)
+
 #define PROC_SUPER_MAGIC 0x9fa0
 
 /* An operation's arguments, as its syscall was given them. Descriptors
@@ -49,6 +53,9 @@ struct file_args {
 	int dirfd2;       /* PATH2 is name2 (if set), relative to dirfd2 */
 	__u64 name;
 	__u64 name2;
+	__u32 fop;        /* enum yg_fop_flags the arguments imply */
+	__u32 mtime_nsec; /* UTIMES with YG_FOP_EXPLICIT_TIMES */
+	__s64 mtime_sec;
 };
 
 static __always_inline struct yg_record_scratch *file__scratch(__u32 type)
@@ -144,6 +151,9 @@ static __always_inline void file__set_args(struct yg_file_event *r, const struct
 	}
 	if (a->op == YG_FOP_CHMOD && (a->mode & (S_ISUID | S_ISGID)))
 		r->flags |= YG_FOP_SETID;
+	r->flags |= a->fop;
+	r->mtime_sec = a->mtime_sec;
+	r->mtime_nsec = a->mtime_nsec;
 }
 
 /* PID of /proc/PID/mem (or TID of /proc/PID/task/TID/mem) from its parent
@@ -665,6 +675,97 @@ int yg_exit_ftruncate(struct trace_event_raw_sys_exit *ctx)
 	struct file_args a = {.op = YG_FOP_TRUNCATE, .fd = sys__arg(regs, 0)};
 
 	return file__by_fd(ctx->ret, &a);
+}
+
+/* How a timestamp call gives its times: times[2] (atime, then mtime) of
+ * struct timespec (utimensat), struct timeval (utimes, futimesat), or a
+ * struct utimbuf of seconds (utime). */
+enum utimes_form { UTIMES_TIMESPEC, UTIMES_TIMEVAL, UTIMES_UTIMBUF };
+
+/* Sets a->fop and the mtime when the caller gave mtime explicitly; NULL
+ * times or UTIME_NOW mean "now", UTIME_OMIT leaves mtime as it was. The
+ * times are read back from user memory at syscall exit, like the names.
+ * Returns 0 when the call changed nothing (utimensat with both times
+ * UTIME_OMIT succeeds without touching the file). */
+static __always_inline int file__utimes_args(struct file_args *a, enum utimes_form form, __u64 times)
+{
+	/* atime and mtime as two longs each (timespec, timeval), or two
+	 * longs in all (utimbuf). */
+	long v[4] = {};
+	long sec, nsec;
+
+	a->op = YG_FOP_UTIMES;
+	if (!times || bpf_probe_read_user(v, form == UTIMES_UTIMBUF ? 2 * sizeof(long) : sizeof(v),
+					  (void *)times))
+		return 1;
+	if (form == UTIMES_UTIMBUF) {
+		sec = v[1];
+		nsec = 0;
+	} else {
+		sec = v[2];
+		/* struct timeval holds microseconds, checked in range by the kernel. */
+		nsec = form == UTIMES_TIMEVAL ? v[3] * 1000 : v[3];
+	}
+	if (form == UTIMES_TIMESPEC) {
+		if (v[1] == UTIME_OMIT && nsec == UTIME_OMIT)
+			return 0;
+		if (nsec == UTIME_NOW || nsec == UTIME_OMIT)
+			return 1;
+	}
+	a->fop = YG_FOP_EXPLICIT_TIMES;
+	a->mtime_sec = sec;
+	a->mtime_nsec = nsec;
+	return 1;
+}
+
+/* A NULL name with a descriptor is the call on an open file (futimens(),
+ * futimes()): its resolved path, like fchmod. */
+static __always_inline int file__utimes(long ret, struct file_args *a, enum utimes_form form,
+					__u64 times)
+{
+	if (ret != 0 || !file__utimes_args(a, form, times))
+		return 0;
+	if (!a->name) {
+		a->fd = a->dirfd;
+		return file__by_fd(ret, a);
+	}
+	return file__named(ret, a);
+}
+
+SEC("tp/syscalls/sys_exit_utimensat")
+int yg_exit_utimensat(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pt_regs *regs = sys__regs();
+	struct file_args a = {.dirfd = sys__arg(regs, 0), .name = sys__arg(regs, 1)};
+
+	return file__utimes(ctx->ret, &a, UTIMES_TIMESPEC, sys__arg(regs, 2));
+}
+
+SEC("tp/syscalls/sys_exit_futimesat")
+int yg_exit_futimesat(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pt_regs *regs = sys__regs();
+	struct file_args a = {.dirfd = sys__arg(regs, 0), .name = sys__arg(regs, 1)};
+
+	return file__utimes(ctx->ret, &a, UTIMES_TIMEVAL, sys__arg(regs, 2));
+}
+
+SEC("tp/syscalls/sys_exit_utimes")
+int yg_exit_utimes(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pt_regs *regs = sys__regs();
+	struct file_args a = {.dirfd = YG_DIRFD_CWD, .name = sys__arg(regs, 0)};
+
+	return file__utimes(ctx->ret, &a, UTIMES_TIMEVAL, sys__arg(regs, 1));
+}
+
+SEC("tp/syscalls/sys_exit_utime")
+int yg_exit_utime(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pt_regs *regs = sys__regs();
+	struct file_args a = {.dirfd = YG_DIRFD_CWD, .name = sys__arg(regs, 0)};
+
+	return file__utimes(ctx->ret, &a, UTIMES_UTIMBUF, sys__arg(regs, 1));
 }
 
 /* Always reported: a file with no name on any filesystem is how code is

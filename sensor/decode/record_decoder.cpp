@@ -159,7 +159,23 @@ ExecEvent to_exec(const yg_exec& x, const Strings& s) {
   e.env_scan_cut = (x.flags & YG_EXEC_ENV_SCAN_CUT) != 0;
   e.no_exe = (x.flags & YG_EXEC_NO_EXE) != 0;
   e.args_unreadable = (x.flags & YG_EXEC_ARGS_UNREADABLE) != 0;
+  if (x.flags & YG_EXEC_STDIO) {
+    StdStreams& out = e.stdio.emplace();
+    for (size_t i = 0; i < out.size(); ++i) {
+      out[i].open = (x.stdio[i].flags & YG_STDIO_OPEN) != 0;
+      out[i].mode = x.stdio[i].mode;
+      out[i].ino = x.stdio[i].ino;
+    }
+  }
   return e;
+}
+
+// A time the caller gave, as nanoseconds since the epoch, when it fits.
+std::optional<uint64_t> epoch_ns(int64_t sec, uint32_t nsec) {
+  constexpr uint64_t kNs = 1'000'000'000;
+  if (sec < 0 || nsec >= kNs || static_cast<uint64_t>(sec) > (UINT64_MAX - nsec) / kNs)
+    return std::nullopt;
+  return static_cast<uint64_t>(sec) * kNs + nsec;
 }
 
 bool ip_family(uint16_t family) { return family == AF_INET || family == AF_INET6; }
@@ -244,6 +260,8 @@ FileEvent to_file_event(const yg_file_event& f, const Strings& s) {
   e.uid = f.uid;
   e.gid = f.gid;
   e.fd = f.fd;
+  e.explicit_times = (f.flags & YG_FOP_EXPLICIT_TIMES) != 0;
+  if (e.explicit_times) e.mtime_ns = epoch_ns(f.mtime_sec, f.mtime_nsec);
   if (f.flags & YG_FOP_HAS_FILE) e.file = to_file(f.file);
   return e;
 }

@@ -60,6 +60,11 @@ KernelFilterConfig default_kernel_filter_config() {
       // Shell history (attackers clear it).
       "/root/.bash_history",
       "/home/*/.bash_history",
+      // World-writable staging areas: who wrote a file there is what ties a
+      // download to its later execution.
+      "/tmp/",
+      "/var/tmp/",
+      "/dev/shm/",
   };
   c.watch_reads = {
       "/etc/shadow",     "/etc/gshadow",           "/etc/security/opasswd",
@@ -67,6 +72,8 @@ KernelFilterConfig default_kernel_filter_config() {
       "/home/*/.aws/",   "/root/.kube/",           "/home/*/.kube/",
       "/root/.docker/",  "/home/*/.docker/",       "/root/.gnupg/",
       "/home/*/.gnupg/", "/root/.git-credentials", "/home/*/.git-credentials",
+      // SSH host private keys (the .pub files are not secret).
+      "/etc/ssh/ssh_host_*_key",
   };
   return c;
 }

@@ -74,6 +74,12 @@ enum class F : uint8_t {
   kExeFileDeleted,
   kExeFileMemfd,
   kExeFileTmpfs,
+  kProcessStdinType,
+  kProcessStdinIno,
+  kProcessStdoutType,
+  kProcessStdoutIno,
+  kProcessStderrType,
+  kProcessStderrIno,
   kExitCode,
   kExitSignal,
   kExitSignalName,
@@ -123,6 +129,8 @@ enum class F : uint8_t {
   kFileWatchedRead,
   kFileInodeUid,
   kFileInodeMode,
+  kFileExplicitTimes,
+  kFileMtime,
   kTamperAction,
   kTamperResult,
   kTamperSuccess,
@@ -185,6 +193,12 @@ constexpr std::pair<std::string_view, F> kNames[] = {
     {"process.exe_file.deleted", F::kExeFileDeleted},
     {"process.exe_file.memfd", F::kExeFileMemfd},
     {"process.exe_file.tmpfs", F::kExeFileTmpfs},
+    {"process.stdio.stdin.type", F::kProcessStdinType},
+    {"process.stdio.stdin.ino", F::kProcessStdinIno},
+    {"process.stdio.stdout.type", F::kProcessStdoutType},
+    {"process.stdio.stdout.ino", F::kProcessStdoutIno},
+    {"process.stdio.stderr.type", F::kProcessStderrType},
+    {"process.stdio.stderr.ino", F::kProcessStderrIno},
     {"parent.key", F::kParentKey},
     {"parent.pid", F::kParentPid},
     {"parent.exe", F::kParentExe},
@@ -243,6 +257,8 @@ constexpr std::pair<std::string_view, F> kNames[] = {
     {"file.watched_read", F::kFileWatchedRead},
     {"file.inode.uid", F::kFileInodeUid},
     {"file.inode.mode", F::kFileInodeMode},
+    {"file.explicit_times", F::kFileExplicitTimes},
+    {"file.mtime", F::kFileMtime},
     {"tamper.action", F::kTamperAction},
     {"tamper.result", F::kTamperResult},
     {"tamper.success", F::kTamperSuccess},
@@ -300,6 +316,7 @@ class Out {
   }
   void key(const ProcessKey& k) { json::append_process_key(out_.emplace_back(), k); }
   void mode(uint32_t m) { json::append_mode(out_.emplace_back(), m); }
+  void time(uint64_t epoch_ns) { append_rfc3339(out_.emplace_back(), epoch_ns); }
   void command_line(const std::vector<std::string>& argv) {
     append_command_line(out_.emplace_back(), argv);
   }
@@ -421,6 +438,20 @@ void process_values(F f, const Event& event, const HostIdentity& host, const std
   }
 }
 
+// The descriptor a process.stdio field names: 0 stdin, 1 stdout, 2 stderr.
+size_t stdio_index(F f) {
+  switch (f) {
+    case F::kProcessStdoutType:
+    case F::kProcessStdoutIno:
+      return 1;
+    case F::kProcessStderrType:
+    case F::kProcessStderrIno:
+      return 2;
+    default:
+      return 0;
+  }
+}
+
 void body_values(F f, const Event& event, const ExecEvent& e, Out out) {
   const bool file = !e.no_exe;  // a kernel thread runs no file: no exe_file
   switch (f) {
@@ -468,6 +499,16 @@ void body_values(F f, const Event& event, const ExecEvent& e, Out out) {
       return;
     case F::kExeFileTmpfs:
       if (file) out.boolean(e.exe.tmpfs);
+      return;
+    case F::kProcessStdinType:
+    case F::kProcessStdoutType:
+    case F::kProcessStderrType:
+      if (e.stdio) out.str(json::stdio_type((*e.stdio)[stdio_index(f)]));
+      return;
+    case F::kProcessStdinIno:
+    case F::kProcessStdoutIno:
+    case F::kProcessStderrIno:
+      if (e.stdio) out.num((*e.stdio)[stdio_index(f)].ino);
       return;
     default:
       return;
@@ -651,6 +692,12 @@ void body_values(F f, const Event&, const FileEvent& e, Out out) {
       return;
     case F::kFileInodeMode:
       if (e.file) out.mode(e.file->mode);
+      return;
+    case F::kFileExplicitTimes:
+      if (e.op == FileOp::kUtimes) out.boolean(e.explicit_times);
+      return;
+    case F::kFileMtime:
+      if (e.op == FileOp::kUtimes && e.mtime_ns) out.time(*e.mtime_ns);
       return;
     default:
       return;

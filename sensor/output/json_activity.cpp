@@ -270,6 +270,10 @@ void write_file(ObjectWriter& top, const FileEvent& e) {
     case FileOp::kMkdir:
       file.mode("mode", e.mode);
       break;
+    case FileOp::kUtimes:
+      file.boolean("explicit_times", e.explicit_times);
+      if (e.mtime_ns) file.time("mtime", *e.mtime_ns);
+      break;
     default:
       break;
   }

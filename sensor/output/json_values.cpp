@@ -1,6 +1,7 @@
 #include "sensor/output/json_values.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -145,8 +146,31 @@ const char* file_action_name(FileOp op) {
       return "mkdir";
     case FileOp::kRmdir:
       return "rmdir";
+    case FileOp::kUtimes:
+      return "utimes";
   }
   return nullptr;
+}
+
+const char* stdio_type(const StdStream& s) {
+  if (!s.open) return "none";
+  switch (s.mode & S_IFMT) {
+    case S_IFREG:
+      return "file";
+    case S_IFDIR:
+      return "dir";
+    case S_IFIFO:
+      return "pipe";
+    case S_IFSOCK:
+      return "socket";
+    case S_IFCHR:
+      return "char";
+    case S_IFBLK:
+      return "block";
+    case S_IFLNK:
+      return "symlink";
+  }
+  return "other";  // anonymous inodes (eventfd, epoll, ...) have no type bits
 }
 
 const char* tamper_action_name(TamperOp op) {

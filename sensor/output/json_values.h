@@ -12,7 +12,9 @@
 //   const char* action = json::net_action_name(net.action);  // "connect"; nullptr: a newer value
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <vector>
@@ -46,6 +48,14 @@ const char* family_name(NetFamily f);
 const char* dns_direction_name(DnsDirection d);
 const char* file_action_name(FileOp op);
 const char* tamper_action_name(TamperOp op);
+
+// What a standard descriptor refers to, from its inode's type: "none"
+// (closed), "file", "dir", "pipe" (FIFO, anonymous or named), "socket",
+// "char" (a tty, /dev/null), "block", "symlink", "other".
+const char* stdio_type(const StdStream& s);
+// The names of stdin, stdout, stderr, in StdStreams order.
+inline constexpr const char* kStdioNames[] = {"stdin", "stdout", "stderr"};
+static_assert(std::size(kStdioNames) == std::tuple_size_v<StdStreams>);
 
 // A connect's "result": established, refused, timed_out, failed.
 const char* connect_result(int32_t error);

@@ -132,6 +132,14 @@ void write_exec(ObjectWriter& obj, const ExecEvent& e, const Enrichment& en) {
     if (e.ld_library_path) env.string("LD_LIBRARY_PATH", e.ld_library_path->value);
   }
   obj.string("env_scan", env_scan_state(e));
+  if (e.stdio) {
+    ObjectWriter stdio(obj.key("stdio"));
+    for (size_t i = 0; i < e.stdio->size(); ++i) {
+      ObjectWriter stream(stdio.key(json::kStdioNames[i]));
+      stream.string("type", json::stdio_type((*e.stdio)[i]));
+      stream.number("ino", (*e.stdio)[i].ino);
+    }
+  }
 
   // Named by where each string appears in the output.
   json::write_truncated(

@@ -150,3 +150,40 @@ TEST_CASE("memfd_create is reported wherever it happens", "[root][file]") {
   CHECK(m["file"]["path"] == "memfd:stage2");
   CHECK(m["file"]["fd"].get<int>() >= 3);
 }
+
+TEST_CASE("timestamp changes: explicit times (timestomping) and plain touch", "[root][file]") {
+  Tree t;
+  const std::string target = t.watched + "/tool";
+  std::ofstream(target) << "x\n";
+  std::ofstream(t.other + "/quiet") << "x\n";
+  SensorProcess sensor({"--config", t.config});
+  // touch opens the file and calls futimens() on the descriptor; with -h it
+  // calls utimensat() on the name.
+  RunResult dated = run_program({"/usr/bin/touch", "-d", "2019-01-01 00:00:00.25 UTC", target});
+  RunResult by_name = run_program({"/usr/bin/touch", "-h", "-d", "@1546300800", target});
+  RunResult now = run_program({"/usr/bin/touch", target});
+  RunResult outside = run_program({"/usr/bin/touch", "-d", "2019-01-01", t.other + "/quiet"});
+  for (const RunResult* r : {&dated, &by_name, &now, &outside}) REQUIRE(exit_code(*r) == 0);
+  auto events = sensor.stop();
+
+  struct stat st {};
+  REQUIRE(stat(target.c_str(), &st) == 0);
+  Json d = one_file_event(events, dated.pid, "utimes");
+  CHECK(d["file"]["path"] == target);
+  CHECK(d["file"]["explicit_times"] == true);
+  CHECK(d["file"]["mtime"] == "2019-01-01T00:00:00.250000000Z");
+  CHECK(d["file"]["inode"]["ino"] == st.st_ino);
+
+  Json n = one_file_event(events, by_name.pid, "utimes");
+  CHECK(n["file"]["path"] == target);
+  CHECK(n["file"]["lexical"] == true);
+  CHECK(n["file"]["explicit_times"] == true);
+  CHECK(n["file"]["mtime"] == "2019-01-01T00:00:00.000000000Z");
+
+  Json p = one_file_event(events, now.pid, "utimes");
+  CHECK(p["file"]["path"] == target);
+  CHECK(p["file"]["explicit_times"] == false);
+  CHECK(!p["file"].contains("mtime"));
+
+  CHECK(file_events(events, outside.pid).empty());
+}

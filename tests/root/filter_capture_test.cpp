@@ -1,9 +1,12 @@
 // Root tests: the in-kernel filter, and changing it while the sensor runs.
 #include <arpa/inet.h>
+#include <glob.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <fstream>
 
 #include "tests/root/sensor_harness.h"
@@ -119,4 +122,45 @@ TEST_CASE("the sensor never reports its own activity", "[root][filter]") {
   auto events = sensor.stop();
   for (const auto& e : events)
     if (e.contains("process")) CHECK(e["process"]["pid"] != self);
+}
+
+TEST_CASE("the built-in watches cover the staging directories and SSH host keys",
+          "[root][filter]") {
+  // Download-and-execute stages its payload in these; without a config the
+  // built-in lists apply.
+  std::vector<std::string> dirs;
+  for (std::string tmpl :
+       {"/tmp/yg-watch-XXXXXX", "/var/tmp/yg-watch-XXXXXX", "/dev/shm/yg-watch-XXXXXX"}) {
+    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
+    dirs.push_back(realpath_of(tmpl));
+  }
+  // SSH host private keys, where this host has any.
+  std::vector<std::string> host_keys;
+  glob_t g{};
+  if (glob("/etc/ssh/ssh_host_*_key", 0, nullptr, &g) == 0)
+    for (size_t i = 0; i < g.gl_pathc; ++i) host_keys.emplace_back(g.gl_pathv[i]);
+  globfree(&g);
+
+  SensorProcess sensor;
+  std::vector<RunResult> writes;
+  for (const std::string& d : dirs) writes.push_back(run_actor({"write-relative", d, "payload"}));
+  std::vector<RunResult> reads;
+  for (const std::string& k : host_keys) reads.push_back(run_actor({"read", k}));
+  auto events = sensor.stop();
+  for (const std::string& d : dirs) std::filesystem::remove_all(d);
+
+  for (size_t i = 0; i < dirs.size(); ++i) {
+    INFO(dirs[i]);
+    REQUIRE(exit_code(writes[i]) == 0);
+    auto opens = find_where(events, "file", writes[i].pid, "/file/action", "open");
+    REQUIRE(opens.size() == 1);
+    CHECK(opens[0]["file"]["path"] == dirs[i] + "/payload");
+  }
+  for (size_t i = 0; i < host_keys.size(); ++i) {
+    INFO(host_keys[i]);
+    REQUIRE(exit_code(reads[i]) == 0);
+    auto opens = find_where(events, "file", reads[i].pid, "/file/action", "open");
+    REQUIRE(opens.size() == 1);
+    CHECK(opens[0]["file"]["watched_read"] == true);
+  }
 }

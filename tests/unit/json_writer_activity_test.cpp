@@ -392,6 +392,26 @@ TEST_CASE("file event: each action's fields", "[json]") {
                Json::parse(R"({"action":"unlink","path":"/etc/cron.d/job","lexical":false,)"
                            R"("unnormalized":false})"));
   }
+  SECTION("utimes: explicit times with the new mtime, or not") {
+    f.op = FileOp::kUtimes;
+    f.path = {"/usr/bin/x", false};
+    f.lexical = true;  // by name, as docs/events.md's example
+    f.explicit_times = true;
+    f.mtime_ns = 1546300800'250'000'000ull;
+    check_same(member(activity(f), "file"),
+               Json::parse(R"({"action":"utimes","path":"/usr/bin/x","lexical":true,)"
+                           R"("unnormalized":false,"explicit_times":true,)"
+                           R"("mtime":"2019-01-01T00:00:00.250000000Z"})"));
+    // Explicit, but before 1970: said so, with no time.
+    f.mtime_ns.reset();
+    Json pre_epoch = member(activity(f), "file");
+    CHECK(pre_epoch["explicit_times"] == true);
+    CHECK_FALSE(pre_epoch.contains("mtime"));
+    f.explicit_times = false;
+    check_same(member(activity(f), "file"),
+               Json::parse(R"({"action":"utimes","path":"/usr/bin/x","lexical":true,)"
+                           R"("unnormalized":false,"explicit_times":false})"));
+  }
   SECTION("an op newer than this build is written as a number") {
     f.op = static_cast<FileOp>(42);
     CHECK(member(activity(f), "file")["action"] == 42);

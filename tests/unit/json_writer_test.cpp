@@ -49,6 +49,8 @@ Event test_exec() {
   e.argc = 6;
   e.args_size = 32;
   e.env_scanned = true;
+  // A login shell's terminal on all three (/dev/pts/0, a character device).
+  e.stdio = StdStreams{{{true, 020620, 3}, {true, 020620, 3}, {true, 020620, 3}}};
 
   Event ev;
   ev.ktime_ns = 1000'123'456'789;
@@ -66,6 +68,10 @@ Event test_exec() {
 }
 
 ExecEvent& exec_of(Event& ev) { return std::get<ExecEvent>(ev.body); }
+
+const std::string kStdioJson =
+    R"("stdio":{"stdin":{"type":"char","ino":3},"stdout":{"type":"char","ino":3},)"
+    R"("stderr":{"type":"char","ino":3}})";
 
 TEST_CASE("RFC 3339 with nanoseconds, UTC") {
   CHECK(format_rfc3339(0) == "1970-01-01T00:00:00.000000000Z");
@@ -167,7 +173,9 @@ TEST_CASE("exec event: every field") {
       R"("command_line":"sudo -u bob sh -c 'id; echo '\\''hi'\\'''",)"
       R"("argc":6,"args_bytes":32,"args_truncated":false,"args_unreadable":false,)"
       R"("filename":"/usr/bin/sudo","cwd":"/home/alice",)"
-      R"("env":{"LD_PRELOAD":"/tmp/x.so"},"env_scan":"complete"},)"
+      R"("env":{"LD_PRELOAD":"/tmp/x.so"},"env_scan":"complete",)"
+      R"("stdio":{"stdin":{"type":"char","ino":3},"stdout":{"type":"char","ino":3},)"
+      R"("stderr":{"type":"char","ino":3}}},)"
       R"("parent":{"key":"4100:500000000000","pid":4100,"exe":"/usr/bin/bash",)"
       R"("args":["-bash"],"command_line":"-bash"},)"
       R"("ancestors":[{"key":"812:3000000000","pid":812,"exe":"/usr/sbin/sshd",)"
@@ -225,13 +233,15 @@ TEST_CASE("exec event: optional parts") {
                Catch::Contains(R"("args_truncated":true,"args_unreadable":false,)"
                                R"("filename":"./run.sh","cwd":"/home/alice",)"
                                R"("script":{"path":"/home/alice/run.sh","interpreter":"/bin/sh"},)"
-                               R"("env":{"LD_LIBRARY_PATH":"/opt/lib"},"env_scan":"partial",)"
-                               R"("truncated":["exe","cwd","env.LD_LIBRARY_PATH"]},)"));
+                               R"("env":{"LD_LIBRARY_PATH":"/opt/lib"},"env_scan":"partial",)" +
+                               kStdioJson +
+                               R"(,"truncated":["exe","cwd","env.LD_LIBRARY_PATH"]},)"));
   }
   SECTION("env scan off: empty env, no truncated list") {
     e.env_scanned = false;
     e.ld_preload.reset();
-    CHECK_THAT(to_json(ev), Catch::Contains(R"("env":{},"env_scan":"off"},"parent")"));
+    CHECK_THAT(to_json(ev),
+               Catch::Contains(R"("env":{},"env_scan":"off",)" + kStdioJson + R"(},"parent")"));
   }
   SECTION("raw bytes in args survive, escaped") {
     e.argv = {"cat", "caf\xc3\xa9\xff\n"};
@@ -248,9 +258,33 @@ TEST_CASE("exec event: optional parts") {
                                             R"("exe":"/usr/lib/systemd/systemd",)"
                                             R"("command_line":""}],"lineage_complete":false})"));
   }
+  SECTION("stdio: the type of each descriptor, closed ones none") {
+    // A reverse shell: the connection on stdin and stdout, stderr closed.
+    e.stdio = StdStreams{{{true, 0140777, 81920}, {true, 0140777, 81920}, {false, 0, 0}}};
+    CHECK_THAT(to_json(ev),
+               Catch::Contains(R"("stdio":{"stdin":{"type":"socket","ino":81920},)"
+                               R"("stdout":{"type":"socket","ino":81920},)"
+                               R"("stderr":{"type":"none","ino":0}}})"));
+    const std::pair<uint32_t, const char*> types[] = {
+        {0100644, "file"}, {040755, "dir"},     {010600, "pipe"},
+        {0140777, "socket"}, {020666, "char"},  {060660, "block"},
+        {0120777, "symlink"}, {0600, "other"},  // an anonymous inode (eventfd)
+    };
+    for (const auto& [mode, name] : types) {
+      INFO(name);
+      (*e.stdio)[2] = {true, mode, 7};
+      CHECK_THAT(to_json(ev), Catch::Contains(std::string(R"("stderr":{"type":")") + name +
+                                              R"(","ino":7}})"));
+    }
+  }
+  SECTION("stdio the kernel did not read is left out") {
+    e.stdio.reset();
+    CHECK_THAT(to_json(ev), !Catch::Contains(R"("stdio")"));
+  }
   SECTION("snapshot of a kernel thread: flagged, no executable, unreadable args") {
     ev.snapshot = true;
     e.no_exe = true;
+    e.stdio.reset();
     e.exe_path = {};
     e.argv.clear();
     e.argc = 0;

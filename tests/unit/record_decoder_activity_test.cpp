@@ -304,6 +304,38 @@ TEST_CASE("file record round-trips every field", "[decoder]") {
   }
 }
 
+TEST_CASE("utimes records: explicit times carry the new mtime", "[decoder]") {
+  yg_file_event f = RecordBuilder::file_event_fixed(11, YG_FOP_UTIMES);
+  FileStrings s;
+  s[YG_FILE_STR_PATH] = "/usr/bin/x";
+
+  SECTION("explicit: seconds and nanoseconds since the epoch") {
+    f.flags = YG_FOP_EXPLICIT_TIMES;
+    f.mtime_sec = 1546300800;  // 2019-01-01T00:00:00Z
+    f.mtime_nsec = 250'000'000;
+    const auto e = decode_as<FileEvent>(RecordBuilder::file_event(f, s));
+    CHECK(e.op == FileOp::kUtimes);
+    CHECK(e.explicit_times);
+    CHECK(e.mtime_ns == 1546300800'250'000'000ull);
+  }
+  SECTION("explicit but before 1970, or past what nanoseconds hold: no mtime") {
+    f.flags = YG_FOP_EXPLICIT_TIMES;
+    for (int64_t sec : {int64_t{-1}, int64_t{18'446'744'074}}) {
+      f.mtime_sec = sec;
+      const auto e = decode_as<FileEvent>(RecordBuilder::file_event(f, s));
+      CHECK(e.explicit_times);
+      CHECK_FALSE(e.mtime_ns.has_value());
+    }
+  }
+  SECTION("\"now\": a time in the record without the flag is not used") {
+    f.flags = 0;
+    f.mtime_sec = 1546300800;
+    const auto e = decode_as<FileEvent>(RecordBuilder::file_event(f, s));
+    CHECK_FALSE(e.explicit_times);
+    CHECK_FALSE(e.mtime_ns.has_value());
+  }
+}
+
 TEST_CASE("file paths joined lexically are normalized, the raw one kept", "[decoder]") {
   yg_file_event f = RecordBuilder::file_event_fixed(10, YG_FOP_RENAME);
   f.flags = YG_FOP_LEXICAL | YG_FOP_UNNORMALIZED;

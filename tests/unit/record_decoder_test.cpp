@@ -238,6 +238,26 @@ TEST_CASE("exec flags clear map to false and absent LD_* variables", "[decoder]"
   CHECK(e.script_path().empty());
 }
 
+TEST_CASE("exec stdio is decoded when the kernel read it, absent otherwise", "[decoder]") {
+  yg_exec x = RecordBuilder::exec_fixed(5);
+  x.stdio[0] = {0x1234, 0140777, YG_STDIO_OPEN};  // a socket
+  x.stdio[1] = {0x5678, 0010600, YG_STDIO_OPEN};  // a pipe
+  x.stdio[2] = {0, 0, 0};                         // closed
+  ExecStrings s;
+  s[YG_EXEC_STR_EXE] = "/bin/sh";
+
+  x.flags = YG_EXEC_STDIO;
+  ExecEvent e = decode_exec(RecordBuilder::exec(x, s));
+  REQUIRE(e.stdio.has_value());
+  CHECK((*e.stdio)[0] == StdStream{true, 0140777, 0x1234});
+  CHECK((*e.stdio)[1] == StdStream{true, 0010600, 0x5678});
+  CHECK((*e.stdio)[2] == StdStream{false, 0, 0});
+
+  // Without the flag the array holds nothing the kernel read.
+  x.flags = 0;
+  CHECK_FALSE(decode_exec(RecordBuilder::exec(x, s)).stdio.has_value());
+}
+
 TEST_CASE("each yg_file flag maps to its own FileInfo bool", "[decoder]") {
   struct Case {
     uint32_t flag;
@@ -342,29 +362,30 @@ TEST_CASE("exec with empty args", "[decoder]") {
   }
 }
 
-TEST_CASE("an exec whose strings fill the scratch area decodes", "[decoder]") {
+TEST_CASE("the largest record, an exec whose strings fill the scratch area, decodes",
+          "[decoder]") {
+  // yg_exec has the largest fixed part of the variable-length records.
+  static_assert(kMaxRecordSize == sizeof(yg_exec) + YG_SCRATCH_SIZE);
   yg_exec x = RecordBuilder::exec_fixed(6);
   ExecStrings s;
   s[YG_EXEC_STR_EXE] = "/bin/x";
   s[YG_EXEC_STR_CWD] = std::string(0x7fff, 'c');
   s[YG_EXEC_STR_ARGS] = std::string(YG_SCRATCH_SIZE - 6 - 0x7fff, 'a');
   auto record = RecordBuilder::exec(x, s);
-  REQUIRE(record.size() == sizeof(yg_exec) + YG_SCRATCH_SIZE);
+  REQUIRE(record.size() == kMaxRecordSize);
   ExecEvent e = decode_exec(record);
   CHECK(e.cwd.value.size() == 0x7fff);
   REQUIRE(e.argv.size() == 1);
   CHECK(e.argv[0].size() == s[YG_EXEC_STR_ARGS].size());
 }
 
-TEST_CASE("the largest record, a file event at kMaxRecordSize, decodes", "[decoder]") {
-  // yg_file_event has the largest fixed part of the variable-length records.
-  static_assert(kMaxRecordSize == sizeof(yg_file_event) + YG_SCRATCH_SIZE);
+TEST_CASE("a file event whose strings fill the scratch area decodes", "[decoder]") {
   yg_file_event f = RecordBuilder::file_event_fixed(6, YG_FOP_RENAME);
   FileStrings s;
   s[YG_FILE_STR_PATH] = "/" + std::string(0x7fff - 1, 'n');
   s[YG_FILE_STR_PATH2] = "/" + std::string(YG_SCRATCH_SIZE - 0x7fff - 1, 'o');
   auto record = RecordBuilder::file_event(f, s);
-  REQUIRE(record.size() == kMaxRecordSize);
+  REQUIRE(record.size() == sizeof(yg_file_event) + YG_SCRATCH_SIZE);
   RecordDecoder decoder;
   auto event = decoder.decode(record);
   REQUIRE(event.ok());

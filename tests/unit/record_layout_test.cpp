@@ -25,7 +25,7 @@ constexpr bool plain_record = std::is_trivially_copyable_v<T>&&
 }  // namespace
 
 TEST_CASE("schema version and constants match the pinned layout", "[layout]") {
-  static_assert(YG_SCHEMA_VERSION == 2, "layout changed: update this test with the version");
+  static_assert(YG_SCHEMA_VERSION == 3, "layout changed: update this test with the version");
   static_assert(YG_COMM_LEN == 16);
   static_assert(YG_TTY_LEN == 32);
   static_assert(YG_SCRATCH_SIZE == 0x10000);
@@ -60,10 +60,10 @@ TEST_CASE("enum values of the activity records match the pinned numbering", "[la
   static_assert(YG_FOP_OPEN == 1 && YG_FOP_UNLINK == 2 && YG_FOP_RENAME == 3 && YG_FOP_CHMOD == 4 &&
                 YG_FOP_CHOWN == 5 && YG_FOP_LINK == 6 && YG_FOP_SYMLINK == 7 &&
                 YG_FOP_TRUNCATE == 8 && YG_FOP_MEMFD_CREATE == 9 && YG_FOP_MKDIR == 10 &&
-                YG_FOP_RMDIR == 11);
+                YG_FOP_RMDIR == 11 && YG_FOP_UTIMES == 12);
   static_assert(YG_FOP_WRITE == 1 && YG_FOP_READ == 2 && YG_FOP_CREATED == 4 && YG_FOP_TRUNC == 8 &&
                 YG_FOP_HAS_FILE == 16 && YG_FOP_LEXICAL == 32 && YG_FOP_UNNORMALIZED == 64 &&
-                YG_FOP_WATCHED_READ == 128 && YG_FOP_SETID == 256);
+                YG_FOP_WATCHED_READ == 128 && YG_FOP_SETID == 256 && YG_FOP_EXPLICIT_TIMES == 512);
   static_assert(YG_TAMPER_PTRACE == 1 && YG_TAMPER_VM_WRITEV == 2 && YG_TAMPER_PROC_MEM == 3 &&
                 YG_TAMPER_MODULE_LOAD == 4 && YG_TAMPER_BPF_LOAD == 5 && YG_TAMPER_MOUNT == 6 &&
                 YG_TAMPER_UMOUNT == 7 && YG_TAMPER_UNSHARE == 8 && YG_TAMPER_SETNS == 9 &&
@@ -76,6 +76,7 @@ TEST_CASE("every record is naturally aligned with no hidden padding", "[layout]"
   static_assert(plain_record<yg_creds>);
   static_assert(plain_record<yg_task>);
   static_assert(plain_record<yg_file>);
+  static_assert(plain_record<yg_stdio>);
   static_assert(plain_record<yg_exec>);
   static_assert(plain_record<yg_fork>);
   static_assert(plain_record<yg_exit>);
@@ -179,7 +180,7 @@ TEST_CASE("yg_file layout", "[layout]") {
 }
 
 TEST_CASE("yg_exec layout", "[layout]") {
-  static_assert(sizeof(yg_exec) == 288);
+  static_assert(sizeof(yg_exec) == 336);
   static_assert(offsetof(yg_exec, hdr) == 0);
   static_assert(offsetof(yg_exec, task) == 16);
   static_assert(offsetof(yg_exec, exe) == 176);
@@ -189,7 +190,15 @@ TEST_CASE("yg_exec layout", "[layout]") {
   static_assert(offsetof(yg_exec, env_size) == 252);
   static_assert(offsetof(yg_exec, flags) == 256);
   static_assert(offsetof(yg_exec, pad0) == 260);
-  static_assert(offsetof(yg_exec, str) == 264);
+  static_assert(offsetof(yg_exec, stdio) == 264);
+  static_assert(sizeof(yg_exec::stdio) == 3 * sizeof(yg_stdio));
+  static_assert(offsetof(yg_exec, str) == 312);
+
+  static_assert(sizeof(yg_stdio) == 16);
+  static_assert(offsetof(yg_stdio, ino) == 0);
+  static_assert(offsetof(yg_stdio, mode) == 8);
+  static_assert(offsetof(yg_stdio, flags) == 12);
+  static_assert(YG_EXEC_STDIO == 128 && YG_STDIO_OPEN == 1);
   SUCCEED();
 }
 
@@ -249,7 +258,7 @@ TEST_CASE("yg_dns layout", "[layout]") {
 }
 
 TEST_CASE("yg_file_event layout", "[layout]") {
-  static_assert(sizeof(yg_file_event) == 296);
+  static_assert(sizeof(yg_file_event) == 304);
   static_assert(offsetof(yg_file_event, hdr) == 0);
   static_assert(offsetof(yg_file_event, task) == 16);
   static_assert(offsetof(yg_file_event, op) == 176);
@@ -259,9 +268,10 @@ TEST_CASE("yg_file_event layout", "[layout]") {
   static_assert(offsetof(yg_file_event, uid) == 192);
   static_assert(offsetof(yg_file_event, gid) == 196);
   static_assert(offsetof(yg_file_event, fd) == 200);
-  static_assert(offsetof(yg_file_event, pad0) == 204);
-  static_assert(offsetof(yg_file_event, file) == 208);
-  static_assert(offsetof(yg_file_event, str) == 272);
+  static_assert(offsetof(yg_file_event, mtime_nsec) == 204);
+  static_assert(offsetof(yg_file_event, mtime_sec) == 208);
+  static_assert(offsetof(yg_file_event, file) == 216);
+  static_assert(offsetof(yg_file_event, str) == 280);
   SUCCEED();
 }
 
