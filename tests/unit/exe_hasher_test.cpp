@@ -249,7 +249,10 @@ TEST_CASE("ExeHasher reports a replaced file as changed, never hashing the new c
 TEST_CASE("ExeHasher reads /proc/<tgid>/exe first") {
   const std::string self = read_all("/proc/self/exe");
   REQUIRE(!self.empty());
-  ExeHasher hasher;
+  // This test binary may be larger than the default cap.
+  ExeHasherOptions options;
+  options.max_file_bytes = self.size();
+  ExeHasher hasher(options);
 
   // No path at all: only /proc/<tgid>/exe can supply the file.
   HashOutcome outcome = hash_one(hasher, file_info("/proc/self/exe"), ::getpid(), "");
