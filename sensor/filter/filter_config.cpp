@@ -57,7 +57,9 @@ KernelFilterConfig default_kernel_filter_config() {
       "/usr/local/sbin/",
       "/lib/x86_64-linux-gnu/",
       "/usr/lib/x86_64-linux-gnu/",
-      // Shell history (attackers clear it).
+      // Logs and shell history (attackers delete or empty them; the
+      // built-in policy drops mere appends).
+      "/var/log/",
       "/root/.bash_history",
       "/home/*/.bash_history",
       // World-writable staging areas: who wrote a file there is what ties a
