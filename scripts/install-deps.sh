@@ -16,6 +16,7 @@ packages=(
   libcurl4-openssl-dev libsqlite3-dev
   # tests
   catch2 nlohmann-json3-dev systemd python3 procps iproute2 util-linux openssl
+  sudo  # the "admin using sudo" near miss of the detection tests
 )
 
 missing=()

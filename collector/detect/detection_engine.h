@@ -113,10 +113,17 @@ class DetectionEngine : public DetectionAdmin {
     uint32_t uid = 0;
     std::string exe;
   };
+  // A ptrace whose target the engine has not seen yet: the sensor may
+  // send the target's exec after the attach (it waits for the hash).
+  struct PendingPtrace {
+    Finding finding;
+    uint32_t tracer_uid = 0;
+  };
   struct HostState {
     HostState(const DetectionRules& rules, const DetectionSettings& settings);
     std::string boot_id;
     LruMap<std::string, ProcessFacts> processes;
+    LruMap<std::string, PendingPtrace> pending_ptrace;  // by target key
     std::vector<std::unique_ptr<SequenceTracker>> sequences;  // by rule index
     std::vector<std::unique_ptr<BeaconTracker>> beacons;      // by rule index
   };

@@ -26,6 +26,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -113,6 +114,67 @@ std::string resolve(const std::string& server, const std::string& name) {
   char text[INET_ADDRSTRLEN];
   inet_ntop(AF_INET, buf + n - 4, text, sizeof(text));
   return text;
+}
+
+// A TCP socket listening on ip:port (port 0: one the kernel picks); the
+// port it got goes to `ready_file`, written once connections are accepted.
+int listen_on(const std::string& ip, int port, const std::string& ready_file) {
+  socklen_t len = 0;
+  sockaddr_storage ss = inet_addr_of(ip, port, len);
+  int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) die("bind");
+  if (listen(fd, 16) != 0) die("listen");
+  len = sizeof(ss);
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) die("getsockname");
+  const int bound =
+      ntohs(ss.ss_family == AF_INET ? reinterpret_cast<sockaddr_in*>(&ss)->sin_port
+                                    : reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port);
+  // Written whole, then renamed: a reader never sees half a number.
+  std::ofstream(ready_file + ".tmp") << bound << "\n";
+  if (rename((ready_file + ".tmp").c_str(), ready_file.c_str()) != 0) die("rename");
+  return fd;
+}
+
+// Forks and runs argv (stdio inherited), waits; its exit code.
+int run_child(const std::vector<std::string>& argv) {
+  pid_t child = fork();
+  if (child < 0) die("fork");
+  if (child == 0) {
+    std::vector<char*> args;
+    for (const std::string& s : argv) args.push_back(const_cast<char*>(s.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  int status = 0;
+  if (waitpid(child, &status, 0) != child) die("waitpid");
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+// Serves one HTTP/1.0 GET on `c` from the files of `dir`.
+void serve_http(int c, const std::string& dir) {
+  std::string request;
+  char buf[4096];
+  while (request.find("\r\n\r\n") == std::string::npos) {
+    ssize_t n = read(c, buf, sizeof(buf));
+    if (n <= 0) return;
+    request.append(buf, static_cast<size_t>(n));
+  }
+  std::string path = request.substr(0, request.find("\r\n"));
+  path = path.substr(path.find(' ') + 1);
+  path = path.substr(0, path.find(' '));
+  std::ifstream in(dir + "/" + path.substr(path.rfind('/') + 1), std::ios::binary);
+  std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string answer = in ? "HTTP/1.0 200 OK\r\n" : "HTTP/1.0 404 Not Found\r\n";
+  answer += "Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n";
+  answer += body;
+  for (size_t off = 0; off < answer.size();) {
+    ssize_t n = write(c, answer.data() + off, answer.size() - off);
+    if (n <= 0) return;
+    off += static_cast<size_t>(n);
+  }
 }
 
 int run(const std::vector<std::string>& a) {
@@ -299,6 +361,100 @@ int run(const std::vector<std::string>& a) {
   }
   if (action == "unshare-net") return unshare(CLONE_NEWNET) == 0 ? 0 : errno;
   if (action == "prctl-name") return prctl(PR_SET_NAME, a.at(1).c_str(), 0, 0, 0) == 0 ? 0 : errno;
+  // ---- Behaviours of the host detection tests (tests/root/detection_host_test.cpp) ----
+  if (action == "setuid-root") {
+    // What a planted or exploited set-user-id root program does first, run
+    // by a non-root user: make the real uid root too.
+    return setuid(0) == 0 ? 0 : errno;
+  }
+  if (action == "ptrace-pid") {
+    // ptrace-pid PID: attach to a process the test started, then let it go.
+    const pid_t target = std::stoi(a.at(1));
+    if (ptrace(PTRACE_ATTACH, target, nullptr, nullptr) != 0) die("PTRACE_ATTACH");
+    if (waitpid(target, nullptr, 0) != target) die("waitpid");
+    if (ptrace(PTRACE_DETACH, target, nullptr, nullptr) != 0) die("PTRACE_DETACH");
+    return 0;
+  }
+  if (action == "serve") {
+    // serve IP PORT COUNT TEXT READY_FILE: accepts COUNT connections (0:
+    // until killed), one at a time: sends TEXT, reads until the peer closes.
+    int fd = listen_on(a.at(1), std::stoi(a.at(2)), a.at(5));
+    for (int served = 0, count = std::stoi(a.at(3)); count == 0 || served < count; ++served) {
+      int c = accept4(fd, nullptr, nullptr, SOCK_CLOEXEC);
+      if (c < 0) die("accept");
+      const std::string& text = a.at(4);
+      if (!text.empty() && write(c, text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+        die("write");
+      char buf[4096];
+      while (read(c, buf, sizeof(buf)) > 0) {
+      }
+      close(c);
+    }
+    close(fd);
+    return 0;
+  }
+  if (action == "http-serve") {
+    // http-serve IP PORT DIR READY_FILE: the files of DIR over HTTP/1.0, by
+    // their base name, until killed.
+    int fd = listen_on(a.at(1), std::stoi(a.at(2)), a.at(4));
+    for (;;) {
+      int c = accept4(fd, nullptr, nullptr, SOCK_CLOEXEC);
+      if (c < 0) die("accept");
+      serve_http(c, a.at(3));
+      close(c);
+    }
+  }
+  if (action == "serve-exec") {
+    // serve-exec IP PORT READY_FILE PROGRAM ARGS...: accepts one connection
+    // and runs PROGRAM as its child, as a service running a command for a
+    // request; the connection is not the child's stdio.
+    int fd = listen_on(a.at(1), std::stoi(a.at(2)), a.at(3));
+    int c = accept4(fd, nullptr, nullptr, SOCK_CLOEXEC);
+    if (c < 0) die("accept");
+    const int code = run_child(std::vector<std::string>(a.begin() + 4, a.end()));
+    close(c);
+    close(fd);
+    return code;
+  }
+  if (action == "connect-then-exec") {
+    // connect-then-exec IP PORT PROGRAM ARGS...: connects (the socket not
+    // inherited), then runs PROGRAM as its child while connected, as a
+    // Python or Perl reverse shell does.
+    socklen_t len = 0;
+    sockaddr_storage ss = inet_addr_of(a.at(1), std::stoi(a.at(2)), len);
+    int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (connect(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) die("connect");
+    const int code = run_child(std::vector<std::string>(a.begin() + 3, a.end()));
+    close(fd);
+    return code;
+  }
+  if (action == "connect-every") {
+    // connect-every IP PORT MS,MS,...: a connection, then one more after
+    // each pause of MS milliseconds: a beacon when the pauses are equal.
+    if (int e = tcp_connect(a.at(1), std::stoi(a.at(2)), 0)) return e;
+    const std::string& pauses = a.at(3);
+    for (size_t at = 0; at < pauses.size();) {
+      size_t comma = pauses.find(',', at);
+      if (comma == std::string::npos) comma = pauses.size();
+      usleep(static_cast<useconds_t>(std::stoul(pauses.substr(at, comma - at)) * 1000));
+      if (int e = tcp_connect(a.at(1), std::stoi(a.at(2)), 0)) return e;
+      at = comma + 1;
+    }
+    return 0;
+  }
+  if (action == "memfd-exec") {
+    // memfd-exec FILE ARGV0: copies the program FILE into a memfd and runs
+    // it from there (fexecve), as fileless malware does.
+    int fd = static_cast<int>(syscall(SYS_memfd_create, "yagura-e2e", MFD_CLOEXEC));
+    if (fd < 0) die("memfd_create");
+    std::ifstream in(a.at(1), std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (!in || write(fd, bytes.data(), bytes.size()) != static_cast<ssize_t>(bytes.size()))
+      die("copy");
+    char* argv[] = {const_cast<char*>(a.at(2).c_str()), nullptr};
+    fexecve(fd, argv, environ);
+    die("fexecve");
+  }
   std::fprintf(stderr, "actor: unknown action %s\n", action.c_str());
   return 100;
 }

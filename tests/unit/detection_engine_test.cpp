@@ -199,6 +199,14 @@ TEST_CASE("engine: ptrace of another user's process, by the target's owner",
   auto alerts = f.stored("evasion.ptrace-other-user");
   REQUIRE(alerts.size() == 1);
   CHECK_THAT(alerts[0].summary, Catch::Contains("uid 65534"));
+
+  // The target's exec may arrive after the attach (the sensor holds execs
+  // for their hash): judged when it does.
+  Event late_target = exec("820:1", "/usr/bin/sleep").uid(1001).parent("819:1", "/bin/sh").at(5);
+  f.send({attach("820:1", 4).parent("818:1", "/bin/bash")});
+  CHECK(f.stored("evasion.ptrace-other-user").size() == 1);
+  f.send({late_target});
+  CHECK(f.stored("evasion.ptrace-other-user").size() == 2);
 }
 
 TEST_CASE("engine: beaconing to one destination", "[collector][detect][engine]") {
