@@ -22,7 +22,10 @@ TestPki::TestPki(const std::vector<std::string>& sensors) {
   REQUIRE(std::system(cmd.c_str()) == 0);
 }
 
-CollectorProcess::CollectorProcess(const TestPki& pki) : pki_(pki) { start(); }
+CollectorProcess::CollectorProcess(const TestPki& pki, std::string extra_yaml)
+    : pki_(pki), extra_yaml_(std::move(extra_yaml)) {
+  start();
+}
 
 CollectorProcess::~CollectorProcess() {
   if (pid_ > 0) {
@@ -36,7 +39,7 @@ void CollectorProcess::start() {
   const std::string ready = dir_.path() + "/ready";
   std::filesystem::remove(ready);
   {
-    std::ofstream(dir_.path() + "/collector.yaml") << "admins: [csirt]\n";
+    std::ofstream(dir_.path() + "/collector.yaml") << "admins: [csirt]\n" << extra_yaml_;
   }
   const std::vector<std::string> argv = {
       YAGURA_COLLECTOR_BIN, "--config", dir_.path() + "/collector.yaml", "--pki",

@@ -9,6 +9,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -30,8 +31,9 @@ class TestPki {
 
 class CollectorProcess {
  public:
-  // Starts on a free port, storing in a database of its own.
-  explicit CollectorProcess(const TestPki& pki);
+  // Starts on a free port, storing in a database of its own; `extra_yaml`
+  // is appended to its configuration (e.g. "alerts: {file: ...}").
+  explicit CollectorProcess(const TestPki& pki, std::string extra_yaml = "");
   ~CollectorProcess();
   CollectorProcess(const CollectorProcess&) = delete;
   CollectorProcess& operator=(const CollectorProcess&) = delete;
@@ -53,6 +55,7 @@ class CollectorProcess {
   HttpsClientOptions client_options(const std::string& client) const;
 
   const TestPki& pki_;
+  const std::string extra_yaml_;
   TempDir dir_;
   pid_t pid_ = -1;
   uint16_t port_ = 0;
