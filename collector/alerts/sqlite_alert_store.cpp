@@ -57,16 +57,6 @@ Result<Tags> parse_tags(const std::string& text) {
   return tags;
 }
 
-template <typename F>
-Status each_row(SqliteStatement& st, F&& row) {
-  for (;;) {
-    auto more = st.step();
-    if (!more) return more.error();
-    if (!*more) return ok_status();
-    if (Status s = row(); !s) return s;
-  }
-}
-
 // The alert of a row whose first columns are "id, json".
 Result<Alert> read_alert(const SqliteStatement& st) {
   auto alert = alert_from_json(st.text(1));

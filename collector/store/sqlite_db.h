@@ -100,4 +100,16 @@ class SqliteTransaction {
   bool done_ = false;
 };
 
+// Steps through every row of `st`, calling `row()` for each; stops at the
+// first error, SQLite's or the row's.
+template <typename F>
+Status each_row(SqliteStatement& st, F&& row) {
+  for (;;) {
+    auto more = st.step();
+    if (!more) return more.error();
+    if (!*more) return ok_status();
+    if (Status s = row(); !s) return s;
+  }
+}
+
 }  // namespace yagura::collector

@@ -125,17 +125,6 @@ Result<std::vector<std::string>> parse_strings(const std::string& text, const ch
   return out;
 }
 
-// Steps through every row, calling `row()` for each; stops at its error.
-template <typename F>
-Status each_row(SqliteStatement& st, F&& row) {
-  for (;;) {
-    auto more = st.step();
-    if (!more) return more.error();
-    if (!*more) return ok_status();
-    if (Status s = row(); !s) return s;
-  }
-}
-
 // The rows of a "SELECT time_ns, type, json" over events.
 Result<std::vector<StoredEvent>> stored_events(SqliteStatement& st) {
   std::vector<StoredEvent> out;
