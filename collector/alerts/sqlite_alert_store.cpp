@@ -127,12 +127,8 @@ Result<std::unique_ptr<SqliteAlertStore>> SqliteAlertStore::open(const std::stri
     if (Status s = (*tx)->commit(); !s) return s.error();
   }
 
-  auto reader = SqliteDb::open(path);
+  auto reader = SqliteDb::open_reader(path, busy_timeout_ms);
   if (!reader) return reader.error();
-  if (Status s = (*reader)->exec("PRAGMA busy_timeout = " + timeout + "; PRAGMA query_only = 1");
-      !s) {
-    return s.error();
-  }
   return std::unique_ptr<SqliteAlertStore>(
       new SqliteAlertStore(std::move(*writer), std::move(*reader)));
 }

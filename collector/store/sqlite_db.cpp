@@ -140,4 +140,16 @@ Status SqliteTransaction::commit() {
   return s;
 }
 
+Result<std::unique_ptr<SqliteDb>> SqliteDb::open_reader(const std::string& path,
+                                                       int busy_timeout_ms) {
+  auto reader = open(path);
+  if (!reader) return reader.error();
+  if (Status s = (*reader)->exec("PRAGMA busy_timeout = " + std::to_string(busy_timeout_ms) +
+                                 "; PRAGMA query_only = 1");
+      !s) {
+    return s.error();
+  }
+  return reader;
+}
+
 }  // namespace yagura::collector

@@ -63,6 +63,9 @@ class SqliteDb {
  public:
   // Opens (creating when missing) the database at `path`, read-write.
   static Result<std::unique_ptr<SqliteDb>> open(const std::string& path);
+  // A connection for queries only, so a long one never holds up writers.
+  static Result<std::unique_ptr<SqliteDb>> open_reader(const std::string& path,
+                                                       int busy_timeout_ms);
   ~SqliteDb();
   SqliteDb(const SqliteDb&) = delete;
   SqliteDb& operator=(const SqliteDb&) = delete;

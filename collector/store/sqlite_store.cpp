@@ -411,12 +411,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path,
     if (Status s = (*tx)->commit(); !s) return s.error();
   }
 
-  auto reader = SqliteDb::open(path);
+  auto reader = SqliteDb::open_reader(path, options.busy_timeout_ms);
   if (!reader) return reader.error();
-  if (Status s = (*reader)->exec("PRAGMA busy_timeout = " + timeout + "; PRAGMA query_only = 1");
-      !s) {
-    return s.error();
-  }
   return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(*writer), std::move(*reader)));
 }
 
