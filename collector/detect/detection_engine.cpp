@@ -1,7 +1,9 @@
 #include "collector/detect/detection_engine.h"
 
 #include <cerrno>
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 
 namespace yagura::collector {
 namespace {
@@ -65,6 +67,8 @@ DetectionEngine::~DetectionEngine() { stop(); }
 
 void DetectionEngine::replace_rules(std::shared_ptr<const DetectionRules> rules) {
   std::lock_guard lock(mutex_);
+  // What the old rules were holding is analysed by them first.
+  for (auto& [id, host] : hosts_) release_host(*host, UINT64_MAX);
   rules_ = std::move(rules);
   match_ = std::make_unique<policy::MatchState>(rules_->program);
   hosts_.clear();
@@ -117,9 +121,17 @@ void DetectionEngine::run() {
   uint64_t next_tick = now_() + settings_.tick_interval_ns;
   for (;;) {
     std::unique_lock lock(queue_mutex_);
-    queue_changed_.wait_for(lock, std::chrono::nanoseconds(settings_.tick_interval_ns),
+    // Held events are released on time (a tenth of the hold at most late).
+    const uint64_t wait = settings_.reorder_ns
+                              ? std::min(settings_.tick_interval_ns, settings_.reorder_ns / 10 + 1)
+                              : settings_.tick_interval_ns;
+    queue_changed_.wait_for(lock, std::chrono::nanoseconds(wait),
                             [&] { return stopping_ || !queue_.empty(); });
-    if (queue_.empty() && stopping_) return;
+    if (queue_.empty() && stopping_) {
+      lock.unlock();
+      release(UINT64_MAX);
+      return;
+    }
     if (!queue_.empty()) {
       IncomingBatch batch = std::move(queue_.front());
       queue_.pop_front();
@@ -129,6 +141,7 @@ void DetectionEngine::run() {
     } else {
       lock.unlock();
     }
+    release(now_());
     if (const uint64_t now = now_(); now >= next_tick) {
       tick(now);
       next_tick = now + settings_.tick_interval_ns;
@@ -138,7 +151,9 @@ void DetectionEngine::run() {
 
 DetectionEngine::HostState& DetectionEngine::host_state(const IncomingBatch& batch) {
   std::unique_ptr<HostState>& h = hosts_[batch.sensor_id];
-  // Keys and boot times start again with a new boot.
+  // Keys and boot times start again with a new boot: the old boot's events
+  // go first.
+  if (h && h->boot_id != batch.host.boot_id) release_host(*h, UINT64_MAX);
   if (!h || h->boot_id != batch.host.boot_id) {
     h = std::make_unique<HostState>(*rules_, settings_);
     h->boot_id = batch.host.boot_id;
@@ -151,14 +166,37 @@ void DetectionEngine::process(const IncomingBatch& batch) {
   ++stats_.batches;
   process_sensor_findings(sensors_.on_batch(batch));
   HostState& host = host_state(batch);
+  host.sensor_id = batch.sensor_id;
+  host.info = batch.host;
+  const uint64_t now = now_();
   for (const EventRecord& record : batch.events) {
     ++stats_.events;
+    // The time lives in the JSON; a line without it sorts first.
+    uint64_t ktime = 0;
+    if (size_t at = record.json.find("\"ktime_ns\":"); at != std::string::npos)
+      ktime = std::strtoull(record.json.c_str() + at + 11, nullptr, 10);
+    host.held.push(HeldEvent{ktime, ++arrivals_, now + settings_.reorder_ns, record});
+  }
+  release_host(host, now);
+}
+
+void DetectionEngine::release(uint64_t now_ns) {
+  std::lock_guard lock(mutex_);
+  for (auto& [id, host] : hosts_) release_host(*host, now_ns);
+}
+
+void DetectionEngine::release_host(HostState& host, uint64_t now_ns) {
+  while (!host.held.empty() && (host.held.top().release_ns <= now_ns ||
+                                host.held.size() > settings_.max_held_per_host)) {
+    // The record moves out before pop() destroys the heap's copy.
+    EventRecord record = std::move(const_cast<HeldEvent&>(host.held.top()).record);
+    host.held.pop();
     auto view = EventView::parse(record);
     if (!view) {
       ++stats_.unreadable_events;
       continue;
     }
-    process_event(batch, host, *view);
+    process_event(host, *view);
   }
 }
 
@@ -171,8 +209,7 @@ void DetectionEngine::tick(uint64_t now_ns) {
   }
 }
 
-void DetectionEngine::process_event(const IncomingBatch& batch, HostState& host,
-                                    const EventView& event) {
+void DetectionEngine::process_event(HostState& host, const EventView& event) {
   if (event.uid() && !event.process_key().empty()) {
     const std::string& exe = event.lineage().empty() ? std::string() : event.lineage().front().exe;
     host.processes.put(event.process_key(), ProcessFacts{*event.uid(), exe});
@@ -209,16 +246,16 @@ void DetectionEngine::process_event(const IncomingBatch& batch, HostState& host,
     } else {
       if (!(rule.types & type) || (rule.when && !match_->holds(*rule.when))) continue;
       if (rule.kind == RuleKind::kDetector) {
-        finding.sensor_id = batch.sensor_id;
-        finding.host = batch.host;
+        finding.sensor_id = host.sensor_id;
+        finding.host = host.info;
         if (!run_detector(rule, i, host, event, finding)) continue;
       }
       finding.events = {event.record().json};
     }
     for (uint32_t slot : rule.group_slots) finding.group_value += first_value(*match_, {slot}) + '|';
     finding.rule = &rule;
-    finding.sensor_id = batch.sensor_id;
-    finding.host = batch.host;
+    finding.sensor_id = host.sensor_id;
+    finding.host = host.info;
     finding.time_ns = event.time_ns();
     finding.lineage = event.lineage();
     raise(std::move(finding), &event);

