@@ -131,9 +131,16 @@ class Yagura:
 
     def _start_collector(self, d):
         ready = os.path.join(d, "collector.ready")
+        # The shipped configuration, its alert file and reports in the run's directory.
+        with open(self.collector_config) as f:
+            text = f.read()
+        config = os.path.join(d, "collector.yaml")
+        with open(config, "w") as f:
+            f.write(text.replace("/var/lib/yagura-collector/alerts.jsonl", os.path.join(d, "alerts.jsonl"))
+                    .replace("/var/lib/yagura-collector/reports", d))
         with open(os.path.join(d, "collector.stderr"), "w") as err:
             self.collector = subprocess.Popen(
-                [self.collector_bin, "--config", self.collector_config, "--pki", self.pki,
+                [self.collector_bin, "--config", config, "--pki", self.pki,
                  "--store", os.path.join(d, "collector.db"), "--listen", "127.0.0.1:0",
                  "--ready-file", ready],
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)

@@ -162,7 +162,7 @@ std::string replaced(std::string text, const std::string& from, const std::strin
 
 TEST_CASE(
     "persistence: cron, systemd, init.d, profile.d, authorized_keys and ld.so.preload "
-    "writes alert once each; a package manager installing the same kinds of files does not",
+    "writes alert once each - a package manager installing the same kinds of files does not",
     "[detect][host]") {
   const std::string cron = "/etc/cron.d/yagura-e2e";
   const std::string unit = "/etc/systemd/system/yagura-e2e.service";
@@ -232,7 +232,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "credential access: /etc/shadow and a private key read by cat alert; chage and "
+    "credential access: /etc/shadow and a private key read by cat alert - chage and "
     "ssh-keygen reading them do not",
     "[detect][host]") {
   const std::string key = "/root/.ssh/id_yagura_e2e";
@@ -257,7 +257,7 @@ TEST_CASE(
 
 TEST_CASE(
     "privilege escalation: a setuid-root program run by nobody becoming root and a "
-    "setuid bit added alert; sudo and a plain chmod do not",
+    "setuid bit added alert - sudo and a plain chmod do not",
     "[detect][host]") {
   // In a directory of a filesystem without nosuid that nobody can enter.
   TempDir dir;
@@ -293,7 +293,7 @@ TEST_CASE(
 
 TEST_CASE(
     "evasion: a system log emptied, shell history emptied and a binary's times set by hand "
-    "alert; appending to them and a plain touch do not",
+    "alert - appending to them and a plain touch do not",
     "[detect][host]") {
   const std::string log = "/var/log/yagura-e2e.log";
   const std::string history = "/root/.bash_history";
@@ -321,7 +321,7 @@ TEST_CASE(
   one_alert(rig, "evasion.binary-timestomp", options, "touch -d 2019-01-01 " + binary);
 }
 
-TEST_CASE("evasion: a kernel module loaded by hand alerts; one the kernel refuses does not",
+TEST_CASE("evasion: a kernel module loaded by hand alerts - one the kernel refuses does not",
           "[detect][host]") {
   if (!fs::exists("/proc/modules"))
     return skip_test(
@@ -350,7 +350,7 @@ TEST_CASE("evasion: a kernel module loaded by hand alerts; one the kernel refuse
   one_alert(rig, "evasion.kernel-module-load", options, "modprobe dummy");
 }
 
-TEST_CASE("evasion: root attaching to nobody's process alerts; to its own does not",
+TEST_CASE("evasion: root attaching to nobody's process alerts - to its own does not",
           "[detect][host]") {
   RigOptions options;
   DetectionRig rig(options);
@@ -372,7 +372,7 @@ TEST_CASE("evasion: root attaching to nobody's process alerts; to its own does n
 
 TEST_CASE(
     "evasion: a process named like a kernel thread and a BPF program loaded by an "
-    "unexpected program alert; a login shell's \"-bash\" and bpftool listing do not",
+    "unexpected program alert - a login shell's '-bash' and bpftool listing do not",
     "[detect][host]") {
   RigOptions options;
   DetectionRig rig(options);
@@ -396,7 +396,7 @@ TEST_CASE(
   if (!have_bpftool) return skip_test("no /usr/sbin/bpftool: its near miss did not run");
 }
 
-TEST_CASE("sensor tampering: a sensor that stops reporting alerts once; a running one does not",
+TEST_CASE("sensor tampering: a sensor that stops reporting alerts once - a running one does not",
           "[detect][host]") {
   RigOptions options;
   options.rules_yaml = builtin_rules_with({{"params: {after: 10m}", "params: {after: 3s}"}});
@@ -415,7 +415,7 @@ TEST_CASE("sensor tampering: a sensor that stops reporting alerts once; a runnin
 }
 
 TEST_CASE(
-    "sensor tampering: batches lost with a wiped spool alert as a gap; a collector outage "
+    "sensor tampering: batches lost with a wiped spool alert as a gap - a collector outage "
     "the spool rides out does not",
     "[detect][host]") {
   RigOptions options;
@@ -453,7 +453,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "sensor tampering: a local policy change alerts; a policy pushed through the collector "
+    "sensor tampering: a local policy change alerts - a policy pushed through the collector "
     "does not",
     "[detect][host]") {
   TempDir dir;

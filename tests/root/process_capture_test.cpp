@@ -363,7 +363,7 @@ TEST_CASE("an exec whose stdin and stdout are a socket reports them (a reverse s
   CHECK(stdio["stderr"]["ino"] == null_st.st_ino);
 }
 
-TEST_CASE("the two ends of a pipeline share the pipe's inode; closed descriptors are none",
+TEST_CASE("the two ends of a pipeline share the pipe's inode, and closed descriptors are none",
           "[root][exec]") {
   SensorProcess sensor;
   // `curl URL | sh`'s shape. stderr closed for both: "none", inode 0.
