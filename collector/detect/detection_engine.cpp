@@ -3,7 +3,6 @@
 #include <cerrno>
 #include <algorithm>
 #include <chrono>
-#include <cstdlib>
 
 namespace yagura::collector {
 namespace {
@@ -41,7 +40,7 @@ Error store_error(const Error& e) { return Error{"alert store: " + e.message, EI
 
 DetectionEngine::HostState::HostState(const DetectionRules& rules,
                                       const DetectionSettings& settings)
-    : processes(settings.max_processes_per_host), pending_ptrace(1024) {
+    : processes(settings.max_processes_per_host) {
   for (const DetectionRule& rule : rules.rules) {
     sequences.push_back(rule.kind == RuleKind::kSequence
                             ? std::make_unique<SequenceTracker>(rule, settings.max_partials_per_step)
@@ -171,11 +170,7 @@ void DetectionEngine::process(const IncomingBatch& batch) {
   const uint64_t now = now_();
   for (const EventRecord& record : batch.events) {
     ++stats_.events;
-    // The time lives in the JSON; a line without it sorts first.
-    uint64_t ktime = 0;
-    if (size_t at = record.json.find("\"ktime_ns\":"); at != std::string::npos)
-      ktime = std::strtoull(record.json.c_str() + at + 11, nullptr, 10);
-    host.held.push(HeldEvent{ktime, ++arrivals_, now + settings_.reorder_ns, record});
+    host.held.push(HeldEvent{++arrivals_, now + settings_.reorder_ns, record});
   }
   release_host(host, now);
 }
@@ -213,15 +208,6 @@ void DetectionEngine::process_event(HostState& host, const EventView& event) {
   if (event.uid() && !event.process_key().empty()) {
     const std::string& exe = event.lineage().empty() ? std::string() : event.lineage().front().exe;
     host.processes.put(event.process_key(), ProcessFacts{*event.uid(), exe});
-    if (PendingPtrace* p = host.pending_ptrace.find(event.process_key())) {
-      PendingPtrace pending = std::move(*p);
-      host.pending_ptrace.erase(event.process_key());
-      if (!disabled_.count(pending.finding.rule->id) && pending.tracer_uid != *event.uid()) {
-        pending.finding.summary = "the target runs as uid " + std::to_string(*event.uid()) +
-                                  ", the tracer as uid " + std::to_string(pending.tracer_uid);
-        raise(std::move(pending.finding), nullptr);
-      }
-    }
   }
   match_->begin(event.fields());
   const uint32_t type = event.type_bit();
@@ -301,17 +287,7 @@ bool DetectionEngine::run_detector(const DetectionRule& rule, size_t index, Host
       if (t == doc.end() || !event.uid()) return false;
       const std::string target_key = json_string(t->value("target", nlohmann::json()), "key");
       const ProcessFacts* target = host.processes.find(target_key);
-      if (!target) {
-        // Judged when the target's own event arrives; exceptions now.
-        if (target_key.empty()) return false;
-        for (uint32_t node : rule.except)
-          if (match_->holds(node)) return false;
-        Finding later{&rule,          finding.sensor_id, finding.host, event.time_ns(),
-                      {event.record().json}, event.lineage(),  {},           target_key};
-        host.pending_ptrace.put(target_key, PendingPtrace{std::move(later), *event.uid()});
-        return false;
-      }
-      if (target->uid == *event.uid()) return false;
+      if (!target || target->uid == *event.uid()) return false;
       finding.summary = "the target runs as uid " + std::to_string(target->uid) +
                         ", the tracer as uid " + std::to_string(*event.uid());
       finding.group_value = target_key;

@@ -125,20 +125,16 @@ class DetectionEngine : public DetectionAdmin {
     uint32_t uid = 0;
     std::string exe;
   };
-  // A ptrace whose target the engine has not seen yet: the sensor may
-  // send the target's exec after the attach (it waits for the hash).
-  struct PendingPtrace {
-    Finding finding;
-    uint32_t tracer_uid = 0;
-  };
   // An event waiting for earlier ones (see above).
+  // Ordered by the event's time (kernel time plus the sensor's one boot
+  // offset, so kernel-time order within a boot), then by arrival.
   struct HeldEvent {
-    uint64_t ktime_ns = 0;
-    uint64_t arrival = 0;  // order of arrival, for equal times
+    uint64_t arrival = 0;
     uint64_t release_ns = 0;
     EventRecord record;
     bool operator>(const HeldEvent& o) const {
-      return ktime_ns != o.ktime_ns ? ktime_ns > o.ktime_ns : arrival > o.arrival;
+      return record.time_ns != o.record.time_ns ? record.time_ns > o.record.time_ns
+                                                : arrival > o.arrival;
     }
   };
   struct HostState {
@@ -148,7 +144,6 @@ class DetectionEngine : public DetectionAdmin {
     std::string boot_id;
     std::priority_queue<HeldEvent, std::vector<HeldEvent>, std::greater<>> held;
     LruMap<std::string, ProcessFacts> processes;
-    LruMap<std::string, PendingPtrace> pending_ptrace;  // by target key
     std::vector<std::unique_ptr<SequenceTracker>> sequences;  // by rule index
     std::vector<std::unique_ptr<BeaconTracker>> beacons;      // by rule index
   };
