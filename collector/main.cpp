@@ -315,7 +315,9 @@ int main(int argc, char** argv) {
         " events (" + std::to_string(d.unreadable_events) + " unreadable), " +
         std::to_string(d.alerts_new) + " new alerts, " + std::to_string(d.alerts_repeated) +
         " repeats, " + std::to_string(d.suppressed) + " suppressed, " +
-        std::to_string(d.store_errors) + " lost to store errors, " + std::to_string(d.evicted) +
+        std::to_string(d.store_errors) + " lost to store errors, " +
+        std::to_string(d.refused_after_stop) + " batches not analysed (after stop), " +
+        std::to_string(d.evicted) +
         " state entries forgotten at the bounds");
   }
   reports.stop();

@@ -111,7 +111,10 @@ void DetectionEngine::stop() {
 void DetectionEngine::submit(const IncomingBatch& batch) {
   std::unique_lock lock(queue_mutex_);
   queue_changed_.wait(lock, [&] { return stopping_ || queue_.size() < settings_.queue_batches; });
-  if (stopping_) return;
+  if (stopping_) {
+    ++refused_after_stop_;
+    return;
+  }
   queue_.push_back(batch);
   queue_changed_.notify_all();
 }
@@ -365,8 +368,14 @@ Status DetectionEngine::reload_suppressions() {
 }
 
 DetectionStats DetectionEngine::stats() const {
+  uint64_t refused = 0;
+  {
+    std::lock_guard queue_lock(queue_mutex_);
+    refused = refused_after_stop_;
+  }
   std::lock_guard lock(mutex_);
   DetectionStats s = stats_;
+  s.refused_after_stop = refused;
   s.hosts = hosts_.size();
   for (const auto& [id, h] : hosts_) {
     s.processes += h->processes.size();

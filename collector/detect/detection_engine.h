@@ -78,6 +78,7 @@ struct DetectionStats {
   uint64_t alerts_repeated = 0;  // counted on an open alert
   uint64_t suppressed = 0;
   uint64_t store_errors = 0;  // alerts that could not be stored: lost
+  uint64_t refused_after_stop = 0;  // batches submitted once stopping: stored, not analysed
   uint64_t hosts = 0;
   uint64_t processes = 0;  // in every host's table
   uint64_t evicted = 0;    // state forgotten to stay within the bounds
@@ -98,7 +99,8 @@ class DetectionEngine : public DetectionAdmin {
   Status start();
   // Analyses what is queued, then stops the thread.
   void stop();
-  // A stored batch; waits while the queue is full.
+  // A stored batch; waits while the queue is full. After stop() the batch
+  // is only counted (stats().refused_after_stop).
   void submit(const IncomingBatch& batch);
 
   // Synchronous, on the caller's thread: what the engine's thread does.
@@ -183,10 +185,11 @@ class DetectionEngine : public DetectionAdmin {
   DetectionStats stats_;
   uint64_t arrivals_ = 0;
 
-  std::mutex queue_mutex_;
+  mutable std::mutex queue_mutex_;
   std::condition_variable queue_changed_;
   std::deque<IncomingBatch> queue_;
   bool stopping_ = false;
+  uint64_t refused_after_stop_ = 0;
   std::thread thread_;
 };
 

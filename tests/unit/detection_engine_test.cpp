@@ -280,5 +280,15 @@ TEST_CASE("engine: sensor tampering: gaps, silence, a policy not pushed",
   CHECK(f.stored("sensor.silent").size() == 1);
 }
 
+TEST_CASE("engine: a batch submitted after stop is counted, not silently lost",
+          "[collector][detect][engine]") {
+  Fixture f;
+  REQUIRE(f.engine->start());
+  f.engine->stop();
+  f.engine->submit(batch({reverse_shell("301:5", 10)}, 1));
+  CHECK(f.engine->stats().refused_after_stop == 1);
+  CHECK(f.delivered.empty());
+}
+
 }  // namespace
 }  // namespace yagura::collector
