@@ -81,6 +81,9 @@ bool rule_matches(const std::string& pattern, const std::string& id) {
   return id == pattern;
 }
 
+// The collector's reorder hold in these tests (detections.reorder_seconds).
+constexpr int kReorderSeconds = 1;
+
 }  // namespace
 
 std::string builtin_rules_with(const std::vector<std::pair<std::string, std::string>>& edits) {
@@ -99,10 +102,14 @@ std::string builtin_rules_with(const std::vector<std::pair<std::string, std::str
 DetectionRig::DetectionRig(RigOptions options) : sensor_id_("e2e-" + std::to_string(getpid())) {
   pki_ = std::make_unique<TestPki>(std::vector<std::string>{sensor_id_});
   std::string collector_yaml = "alerts: {file: " + dir_.path() + "/alerts.jsonl}\n";
+  // The engine holds events for the sensor's other upload lanes; this
+  // sensor's batches close after 200 ms, so a second is more than enough.
+  std::string detections = "reorder_seconds: " + std::to_string(kReorderSeconds);
   if (!options.rules_yaml.empty()) {
     std::ofstream(dir_.path() + "/detections.yaml") << options.rules_yaml;
-    collector_yaml += "detections: {rules: " + dir_.path() + "/detections.yaml}\n";
+    detections += ", rules: " + dir_.path() + "/detections.yaml";
   }
+  collector_yaml += "detections: {" + detections + "}\n";
   collector_ = std::make_unique<CollectorProcess>(*pki_, collector_yaml);
 
   std::string sensor_yaml = upload_yaml(*pki_, *collector_, sensor_id_) + "host:\n  tags:\n";
@@ -162,9 +169,10 @@ void DetectionRig::settle() {
     return false;
   });
   REQUIRE(stored);
-  // Stored; the engine analyses stored batches on its own thread, in order,
-  // within moments.
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  // Stored; the engine analyses it once the reorder hold is over, on its
+  // own thread, within moments.
+  std::this_thread::sleep_for(std::chrono::seconds(kReorderSeconds) +
+                              std::chrono::milliseconds(1500));
 }
 
 std::vector<Json> DetectionRig::alerts(const std::string& rule) {
