@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+
 #include "common/unique_fd.h"
 
 namespace yagura {
@@ -61,5 +63,7 @@ Status make_dirs(const std::string& dir) {
   if (!S_ISDIR(st.st_mode)) return Error{dir + ": not a directory", ENOTDIR};
   return ok_status();
 }
+
+bool out_of_space(int code) { return code == ENOSPC || code == EDQUOT; }
 
 }  // namespace yagura

@@ -25,4 +25,7 @@ Status fsync_dir(const std::string& dir);
 // mkdir -p, creating what is missing with 0700.
 Status make_dirs(const std::string& dir);
 
+// A full disk or quota: errors that removing old data can cure.
+bool out_of_space(int code);
+
 }  // namespace yagura

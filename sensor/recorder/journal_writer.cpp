@@ -31,9 +31,6 @@ using journal::SegmentReader;
 
 namespace {
 
-// Errors that removing old segments can cure.
-bool out_of_space(int code) { return code == ENOSPC || code == EDQUOT; }
-
 // What retention and the head need to know of a segment on disk.
 struct Segment {
   uint64_t number = 0;

@@ -457,6 +457,7 @@ TEST_CASE("Spool evicts low priority first, oldest first, alerts last", "[spool]
     uint64_t sequence;
     uint32_t priority;
     Ranges lost;  // what this append evicts, unacknowledged
+    bool refused = false;
   };
   // Lanes after the first ten: 0: [2 4] [5 7] [10]; 1: [3 6] [9]; 2: [1 8].
   const std::vector<Step> steps = {
@@ -474,21 +475,28 @@ TEST_CASE("Spool evicts low priority first, oldest first, alerts last", "[spool]
       {12, 2, {}},
       {13, 1, {{7, 7}}},  // 5 was acknowledged
       {14, 1, {}},
-      {15, 2, {{10, 10}}},        // lane 0's open segment
-      {16, 0, {{3, 3}, {6, 6}}},  // lane 0 is empty: lane 1's oldest
-      {17, 2, {}},
-      {18, 2, {{16, 16}}},  // lane 0 again, newest data or not
+      {15, 2, {{10, 10}}},  // lane 0's open segment
+      {16, 0, {}, true},    // lane 0 is empty: nothing is dropped for less important data
+      {17, 2, {{3, 3}, {6, 6}}},
+      {18, 2, {}},
       {19, 2, {{9, 9}, {11, 11}}},
       {20, 2, {}},
       {21, 2, {{13, 14}}},
       {22, 2, {}},
       {23, 2, {{1, 1}, {8, 8}}},  // only alerts left: their oldest
   };
-  uint64_t evicted = 0, evicted_events = 0;
+  uint64_t evicted = 0, evicted_events = 0, refused = 0;
   for (const Step& step : steps) {
     INFO("append " << step.sequence);
     if (step.sequence == 11) REQUIRE(spool->ack(5));
-    append(*spool, step.sequence, step.priority);
+    if (step.refused) {
+      const yagura::Status s = spool->append(record(step.sequence, step.priority));
+      REQUIRE_FALSE(s);
+      CHECK(s.error().code == ENOSPC);
+      ++refused;
+    } else {
+      append(*spool, step.sequence, step.priority);
+    }
     auto losses = spool->take_losses();
     if (step.lost.empty()) {
       CHECK(losses.empty());
@@ -515,7 +523,40 @@ TEST_CASE("Spool evicts low priority first, oldest first, alerts last", "[spool]
   }
   CHECK(spool->stats().evicted_records == evicted);
   CHECK(spool->stats().evicted_events == evicted_events);
+  CHECK(spool->stats().append_errors == refused);
   CHECK(drain(*spool) == std::vector<uint64_t>{12, 15, 17, 18, 19, 20, 21, 22, 23});
+}
+
+TEST_CASE("Spool keeps taking records after its files are removed from outside", "[spool]") {
+  TempDir dir;
+  const std::string spool_dir = dir.path + "/spool";
+  auto spool = open_spool({.dir = spool_dir, .sync = false});
+  append(*spool, 1, 0);
+  append(*spool, 2, 0);
+  append(*spool, 3, 1);
+  for (const std::string& name : segment_files(spool_dir)) fs::remove(spool_dir + "/" + name);
+
+  // The open segments are still read through their descriptors.
+  CHECK(drain(*spool) == std::vector<uint64_t>{1, 2, 3});
+  append(*spool, 4, 0);
+  CHECK(segment_files(spool_dir) == std::vector<std::string>{segment_name(0, 4)});
+
+  fs::remove_all(spool_dir);
+  append(*spool, 5, 0);
+  append(*spool, 6, 2);
+  CHECK(segment_files(spool_dir) ==
+        std::vector<std::string>{segment_name(0, 5), segment_name(2, 6)});
+  // Record 4 went with the directory, and is reported; what came after it
+  // is delivered.
+  CHECK(drain(*spool) == std::vector<uint64_t>{5, 6});
+  auto losses = spool->take_losses();
+  REQUIRE(losses.size() == 1);
+  CHECK(losses[0].reason == SpoolLoss::Reason::kCorrupt);
+  CHECK(losses[0].ranges == Ranges{{4, 4}});
+  // The acknowledgement mark, removed with the directory, was written anew:
+  // a restart sends nothing twice.
+  spool.reset();
+  CHECK_FALSE(open_spool({.dir = spool_dir, .sync = false})->next());
 }
 
 TEST_CASE("Spool drops a record damaged on disk and reports it", "[spool]") {

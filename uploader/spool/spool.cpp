@@ -246,13 +246,15 @@ struct Spool::Impl {
   UniqueFd ack_fd;
 
   Status recover();
+  Status open_ack_file();
   Status recover_segment(uint32_t lane, uint64_t first, std::vector<uint64_t>& lost,
                          SpoolLoss& corrupt, bool& dir_changed);
   Status append(const SpoolRecord& r);
   std::optional<SpoolRecord> next();
   Status ack(uint64_t sequence);
 
-  Status make_room(uint64_t size);
+  Status make_room(uint64_t size, uint64_t limit, uint32_t priority);
+  Status write_record(const SpoolRecord& r, uint64_t size);
   Status delete_segment(Segment* seg);
   void forget(std::map<uint64_t, Entry>::iterator it);
   void advance_watermark();
@@ -283,12 +285,18 @@ Status Spool::Impl::delete_segment(Segment* seg) {
 }
 
 // Evicts whole segments, lowest lane and oldest first, until `size` more
-// bytes fit under max_bytes; what was not acknowledged is a kFull loss.
-Status Spool::Impl::make_room(uint64_t size) {
+// bytes fit under `limit`; what was not acknowledged is a kFull loss. Only
+// lanes up to `priority` give way: data is never dropped for less important
+// data. Fails (ENOSPC) when they cannot make the room.
+Status Spool::Impl::make_room(uint64_t size, uint64_t limit, uint32_t priority) {
   std::vector<uint64_t> lost;
   SpoolLoss loss{.reason = SpoolLoss::Reason::kFull};
   Status status;
-  while (stats.bytes + size > options.max_bytes && !lanes.empty()) {
+  while (stats.bytes + size > limit) {
+    if (lanes.empty() || lanes.begin()->first > priority) {
+      status = Error{"spool: full, and what it holds is of higher priority", ENOSPC};
+      break;
+    }
     Segment* victim = lanes.begin()->second.front().get();
     std::vector<uint64_t> victim_lost;
     uint64_t events = 0, alert_events = 0;
@@ -319,6 +327,9 @@ void Spool::Impl::advance_watermark() {
   const uint64_t w = pending.empty() ? max_sequence : pending.begin()->first - 1;
   if (w <= acked_through) return;
   acked_through = w;
+  // Made anew when removed from outside, so that a restart still finds it.
+  struct stat st {};
+  if (::fstat(ack_fd.get(), &st) == 0 && st.st_nlink == 0) (void)open_ack_file();
   char buf[kAckFileSize];
   put_le<uint64_t>(buf, w);
   put_le<uint32_t>(buf + 8, crc32c(std::string_view(buf, 8)));
@@ -330,7 +341,13 @@ Result<Segment*> Spool::Impl::create_segment(uint32_t lane, uint64_t first) {
   auto seg = std::make_unique<Segment>();
   seg->lane = lane;
   seg->path = options.dir + "/" + segment_name(lane, first);
-  seg->fd.reset(::open(seg->path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  auto create = [&] {
+    seg->fd.reset(::open(seg->path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  };
+  create();
+  // Someone removed the directory under the running spool: batches sealed
+  // from now on still need a home.
+  if (!seg->fd.valid() && errno == ENOENT && make_dirs(options.dir)) create();
   if (!seg->fd.valid()) return Error::from_errno("create " + seg->path);
   if (options.sync) {
     if (Status s = fsync_dir(options.dir); !s) {
@@ -348,7 +365,7 @@ Result<Segment*> Spool::Impl::create_segment(uint32_t lane, uint64_t first) {
 Status Spool::Impl::append(const SpoolRecord& r) {
   std::lock_guard serial(append_mu);
   const uint64_t size = kHeaderSize + r.payload.size();
-  Segment* seg = nullptr;
+  uint64_t before = 0;
   {
     std::lock_guard lock(mu);
     Status s;
@@ -360,27 +377,55 @@ Status Spool::Impl::append(const SpoolRecord& r) {
       s = Error{"spool: record of " + std::to_string(size) + " bytes exceeds the spool size",
                 EFBIG};
     else
-      s = make_room(size);
+      s = make_room(size, options.max_bytes, r.priority);
     if (!s) {
       stats.append_errors++;
       return s;
     }
+    before = stats.bytes;
+  }
+  // A full disk is the bound come early: room is made the same way (and
+  // reported), then the record gets one more try.
+  auto room_made = [&] {
+    std::lock_guard lock(mu);
+    (void)make_room(size, before, r.priority);
+    return stats.bytes < before;
+  };
+  Status s = write_record(r, size);
+  if (!s && out_of_space(s.error().code) && room_made()) s = write_record(r, size);
+  if (!s) {
+    std::lock_guard lock(mu);
+    stats.append_errors++;
+  }
+  return s;
+}
+
+// Writes the record at the end of its lane's open segment, or of a new one.
+// Called with append_mu held.
+Status Spool::Impl::write_record(const SpoolRecord& r, uint64_t size) {
+  Segment* seg = nullptr;
+  {
+    std::lock_guard lock(mu);
     if (auto lane = lanes.find(r.priority); lane != lanes.end() && lane->second.back()->fd.valid())
       seg = lane->second.back().get();
+    struct stat st {};
+    if (seg && ::fstat(seg->fd.get(), &st) == 0 && st.st_nlink == 0) {
+      // Removed from outside (an operator cleaning up): what it held is lost
+      // (next() reports it); what comes now must go to a file that exists.
+      seg->fd.reset();
+      if (seg->pending == 0) (void)delete_segment(seg);
+      seg = nullptr;
+    }
   }
   if (!seg) {
     auto created = create_segment(r.priority, r.sequence);
-    if (!created) {
-      std::lock_guard lock(mu);
-      stats.append_errors++;
-      return created.error();
-    }
+    if (!created) return created.error();
     seg = *created;
   }
 
   // Outside `mu`: the upload thread keeps reading and acknowledging while
   // this waits for the disk. Nothing else touches an open segment's file
-  // end, and only appends (serialized above) delete open segments.
+  // end, and only appends (serialized) delete open segments.
   const auto header = encode_header(r);
   const uint64_t offset = seg->bytes;
   Status s = pwrite_all(seg->fd.get(), std::string_view(header.data(), header.size()), r.payload,
@@ -396,7 +441,6 @@ Status Spool::Impl::append(const SpoolRecord& r) {
     [[maybe_unused]] int truncated = ::ftruncate(seg->fd.get(), static_cast<off_t>(offset));
     seg->fd.reset();
     if (seg->pending == 0) (void)delete_segment(seg);
-    stats.append_errors++;
     return s;
   }
   seg->bytes += size;
@@ -418,19 +462,26 @@ std::optional<SpoolRecord> Spool::Impl::next() {
   while (!pending.empty()) {
     auto it = pending.begin();
     const Entry& e = it->second;
-    UniqueFd fd(::open(e.segment->path.c_str(), O_RDONLY | O_CLOEXEC));
-    // Out of descriptors or memory is no reason to give the record up: the
-    // caller tries again later.
-    if (!fd.valid() && errno != ENOENT && errno != EIO) return std::nullopt;
+    // The open segment is read through its own descriptor (which also keeps
+    // its records readable should the file be removed from outside).
+    UniqueFd opened;
+    int fd = e.segment->fd.get();
+    if (fd < 0) {
+      opened.reset(::open(e.segment->path.c_str(), O_RDONLY | O_CLOEXEC));
+      // Out of descriptors or memory is no reason to give the record up: the
+      // caller tries again later.
+      if (!opened.valid() && errno != ENOENT && errno != EIO) return std::nullopt;
+      fd = opened.get();
+    }
     char header[kHeaderSize];
     SpoolRecord r;
     r.payload.resize(e.payload_len);
     std::optional<RecordHeader> h;
-    if (fd.valid()) {
-      auto got = pread_full(fd.get(), header, kHeaderSize, e.offset, e.segment->path);
+    if (fd >= 0) {
+      auto got = pread_full(fd, header, kHeaderSize, e.offset, e.segment->path);
       if (got && *got == kHeaderSize) h = parse_header(header, kHeaderSize);
       if (h) {
-        got = pread_full(fd.get(), r.payload.data(), r.payload.size(), e.offset + kHeaderSize,
+        got = pread_full(fd, r.payload.data(), r.payload.size(), e.offset + kHeaderSize,
                          e.segment->path);
         if (!got || *got != r.payload.size() || h->sequence != it->first ||
             h->payload_len != e.payload_len || record_crc(header, r.payload) != h->crc)
@@ -542,13 +593,19 @@ Status Spool::Impl::recover_segment(uint32_t lane, uint64_t first, std::vector<u
   return ok_status();
 }
 
+Status Spool::Impl::open_ack_file() {
+  const std::string path = options.dir + "/" + kAckFileName;
+  ack_fd.reset(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  if (!ack_fd.valid()) return Error::from_errno("open " + path);
+  return ok_status();
+}
+
 Status Spool::Impl::recover() {
   if (options.dir.empty()) return Error{"spool: no directory configured", EINVAL};
   if (Status s = make_dirs(options.dir); !s) return s;
 
+  if (Status s = open_ack_file(); !s) return s;
   const std::string ack_path = options.dir + "/" + kAckFileName;
-  ack_fd.reset(::open(ack_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
-  if (!ack_fd.valid()) return Error::from_errno("open " + ack_path);
   char ack[kAckFileSize];
   auto got = pread_full(ack_fd.get(), ack, sizeof(ack), 0, ack_path);
   if (!got) return got.error();

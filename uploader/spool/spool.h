@@ -23,8 +23,16 @@
 //
 // Bound: total segment bytes stay under max_bytes. To make room, whole
 // segments go, oldest first from the lowest priority lane that has one
-// (alerts last); the unacknowledged records they held are reported as a
-// loss (kFull). A record bigger than max_bytes is refused.
+// (alerts last), but never for a record of lower priority than theirs: such
+// a record is refused (ENOSPC) instead. The unacknowledged records that went
+// are reported as a loss (kFull). A record bigger than max_bytes is refused.
+// A full disk (ENOSPC, EDQUOT) is met the same way: room is made as for the
+// bound, and the write tried once more.
+//
+// Files removed from outside while it runs (an operator cleaning up): open
+// segments are still read through their descriptors, the next append starts
+// a new file (and the directory again), and records whose file is gone are
+// reported as a loss (kCorrupt).
 //
 // Thread-safe: the output thread appends while the upload thread reads and
 // acknowledges.
