@@ -274,6 +274,10 @@ int main(int argc, char** argv) {
       std::fwrite(text.data(), 1, text.size(), stdout);
       std::fflush(stdout);
     }
+    if (outcome == StoreOutcome::kSequenceReused)
+      log(batch.sensor_id + " sent batch " + std::to_string(batch.sequence) +
+          ", a number already stored for another of its batches (was its state directory "
+          "wiped?): told to renumber");
     if (engine && outcome == StoreOutcome::kStored) engine->submit(batch);
   };
   CollectorApi api(**event_store, std::move(api_config));

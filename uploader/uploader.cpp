@@ -14,7 +14,9 @@ namespace pb = wire::v1;
 namespace {
 
 constexpr uint32_t kProtocolVersion = 1;
-
+// Reading back our own spooled batches: far above any we seal (a batch
+// closes at BatchLimits::max_bytes of events, one event at most a few MiB).
+constexpr size_t kMaxSpooledBatchBytes = size_t{1} << 30;
 
 void log(const std::string& message) {
   std::fprintf(stderr, "yagura-sensor: upload: %s\n", message.c_str());
@@ -173,44 +175,84 @@ void Uploader::seal(ClosedBatch closed, uint64_t now_ns) {
   }
   last_sealed_ns_ = now_ns;
   const uint32_t events = static_cast<uint32_t>(b.events_size());
-  auto seq = sequence_.next();
-  if (!seq) {
-    // Without a persisted number the batch cannot be sent safely; what it
-    // held is lost and counted (the reports go with the next one).
-    log("batch of " + std::to_string(events) + " events dropped: " + seq.error().message);
-    std::lock_guard lock(report_mu_);
-    ++stats_.seal_errors;
-    for (pb::Gap& g : *b.mutable_gaps()) gaps_.push_back(std::move(g));
-    if (b.has_policy_status()) policy_status_ = b.policy_status();
-    return;
-  }
-  b.set_sequence(*seq);
-  SpoolRecord record;
-  record.sequence = *seq;
-  record.priority = static_cast<uint32_t>(closed.priority);
-  record.events = events;
-  record.alert_events = closed.alert_events;
-  record.payload = zstd_compress(b.SerializeAsString(), options_.zstd_level);
-  const Status appended = spool_->append(record);
+  const Spooled spooled =
+      number_and_spool(b, static_cast<uint32_t>(closed.priority), closed.alert_events, 0);
   add_losses(spool_->take_losses());
   {
     std::lock_guard lock(report_mu_);
-    if (appended) {
+    if (spooled.status) {
       ++stats_.batches_sealed;
       stats_.events_sealed += events;
       stats_.gaps_reported += static_cast<uint64_t>(b.gaps_size());
     } else {
+      // What it held is lost and counted; its reports go with the next one.
       ++stats_.seal_errors;
       for (pb::Gap& g : *b.mutable_gaps()) gaps_.push_back(std::move(g));
       if (b.has_policy_status()) policy_status_ = b.policy_status();
     }
   }
-  if (!appended) {
-    log("batch " + std::to_string(*seq) + " not spooled: " + appended.error().message);
-    add_gap(*seq, *seq, events, closed.alert_events, pb::Gap::REASON_SPOOL_FULL);
+  if (spooled.sequence == 0) {
+    // Without a persisted number the batch cannot be sent safely, nor
+    // named in a gap.
+    log("batch of " + std::to_string(events) + " events dropped: " +
+        spooled.status.error().message);
+  } else if (!spooled.status) {
+    log("batch " + std::to_string(spooled.sequence) +
+        " not spooled: " + spooled.status.error().message);
+    add_gap(spooled.sequence, spooled.sequence, events, closed.alert_events,
+            pb::Gap::REASON_SPOOL_FULL);
   }
   std::lock_guard lock(wake_mu_);
   wake_.notify_one();
+}
+
+Uploader::Spooled Uploader::number_and_spool(pb::Batch& batch, uint32_t priority,
+                                             uint32_t alert_events, uint64_t above) {
+  std::lock_guard lock(number_mu_);
+  auto seq = sequence_.next(above);
+  if (!seq) return {0, seq.error()};
+  batch.set_sequence(*seq);
+  SpoolRecord record;
+  record.sequence = *seq;
+  record.priority = priority;
+  record.events = static_cast<uint32_t>(batch.events_size());
+  record.alert_events = alert_events;
+  record.payload = zstd_compress(batch.SerializeAsString(), options_.zstd_level);
+  return {*seq, spool_->append(record)};
+}
+
+// The collector holds another batch under this record's number: this
+// sensor's numbering went back (a wiped state directory). The batch is
+// sealed again above the collector's highest number; the old record goes.
+void Uploader::renumber(const SpoolRecord& record, uint64_t above) {
+  pb::Batch batch;
+  auto raw = zstd_decompress(record.payload, kMaxSpooledBatchBytes);
+  Spooled spooled;
+  if (!raw || !batch.ParseFromString(*raw))
+    spooled.status = Error{"cannot read it back from the spool", EBADMSG};
+  else
+    spooled = number_and_spool(batch, record.priority, record.alert_events, above);
+  add_losses(spool_->take_losses());
+  if (Status s = spool_->ack(record.sequence); !s) log(s.error().message);
+  if (spooled.status) {
+    log("batch " + std::to_string(record.sequence) + " is batch " +
+        std::to_string(spooled.sequence) + " now: the collector holds another batch of this " +
+        "sensor under its number (was the state directory wiped?)");
+    std::lock_guard lock(report_mu_);
+    ++stats_.renumbered;
+    return;
+  }
+  log("batch " + std::to_string(record.sequence) + " lost: the collector holds another batch " +
+      "under its number, and it could not be renumbered: " + spooled.status.error().message);
+  {
+    std::lock_guard lock(report_mu_);
+    ++stats_.seal_errors;
+  }
+  // Its old number belongs to another batch at the collector: the loss is
+  // reported under the new one when there is one.
+  if (spooled.sequence != 0)
+    add_gap(spooled.sequence, spooled.sequence, record.events, record.alert_events,
+            pb::Gap::REASON_SPOOL_FULL);
 }
 
 void Uploader::wait(std::chrono::milliseconds d) {
@@ -341,8 +383,10 @@ bool Uploader::deliver(const SpoolRecord& record) {
       ++stats_.refused;
       return false;
     }
-    if (Status s = spool_->ack(record.sequence); !s) log(s.error().message);
-    {
+    if (ack.renumber_above() != 0) {
+      renumber(record, ack.renumber_above());
+    } else {
+      if (Status s = spool_->ack(record.sequence); !s) log(s.error().message);
       std::lock_guard lock(report_mu_);
       ++stats_.batches_acked;
       stats_.events_acked += record.events;

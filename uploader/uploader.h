@@ -13,6 +13,10 @@
 // to a full spool or to corruption on disk. Every gap is reported to the
 // collector, in the next batch sealed.
 //
+// A sensor whose state directory was wiped numbers from 1 again; the
+// collector, holding other batches under those numbers, answers with the
+// highest it has, and each such batch is sealed again numbered above it.
+//
 // A quiet sensor still seals an empty batch every heartbeat interval: the
 // collector sees the host alive, with its health counters, and the answer
 // can carry a policy offer. An offered policy newer than the running one is
@@ -80,6 +84,9 @@ struct UploaderStats {
   uint64_t batches_acked = 0;
   uint64_t events_acked = 0;
   uint64_t duplicates = 0;  // acked as stored by an earlier upload
+  // Sealed again under a new number: the collector had the old one for
+  // another batch (this sensor's numbering went back).
+  uint64_t renumbered = 0;
   uint64_t bytes_sent = 0;  // compressed request bodies, retries included
   uint64_t send_errors = 0;  // no answer: connection, TLS, timeout
   uint64_t refused = 0;      // answers other than 200, retried
@@ -131,6 +138,14 @@ class Uploader {
            std::unique_ptr<Spool> spool, SequenceCounter sequence,
            std::unique_ptr<HttpsClient> client);
   void seal(ClosedBatch closed, uint64_t now_ns);
+  // A number (above `above`) for the batch, and the batch spooled under it.
+  struct Spooled {
+    uint64_t sequence = 0;  // 0: no number could be persisted
+    Status status;
+  };
+  Spooled number_and_spool(wire::v1::Batch& batch, uint32_t priority, uint32_t alert_events,
+                           uint64_t above);
+  void renumber(const SpoolRecord& record, uint64_t above);
   void add_losses(const std::vector<SpoolLoss>& losses);
   void add_gap(uint64_t first, uint64_t last, uint64_t events, uint64_t alert_events,
                wire::v1::Gap::Reason reason);
@@ -147,7 +162,10 @@ class Uploader {
   const DumpRequestHandler on_dump_;
   std::unique_ptr<Spool> spool_;
   BatchBuilder builder_;  // output thread
-  SequenceCounter sequence_;  // output thread
+  // Numbers are taken and spooled in one step, so the spool gets them in
+  // order: the output thread seals, the upload thread renumbers.
+  std::mutex number_mu_;
+  SequenceCounter sequence_;  // guarded by number_mu_
   uint64_t last_sealed_ns_ = 0;  // output thread
   std::unique_ptr<HttpsClient> client_;  // upload thread
   Backoff backoff_;                      // upload thread

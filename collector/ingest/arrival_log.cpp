@@ -11,9 +11,11 @@ std::string describe_arrival(const IncomingBatch& batch, StoreOutcome outcome) {
     ++types[e.type];
     with_alerts += e.json.find("\"alerts\":[") != std::string::npos;
   }
-  std::string out = batch.sensor_id + " #" + std::to_string(batch.sequence) +
-                    (outcome == StoreOutcome::kDuplicate ? " duplicate (stored before)" : " stored") +
-                    ": " + std::to_string(batch.events.size()) + " events";
+  const char* what = outcome == StoreOutcome::kStored      ? " stored"
+                     : outcome == StoreOutcome::kDuplicate ? " duplicate (stored before)"
+                                                           : " NOT STORED: sequence reused, the sensor renumbers";
+  std::string out = batch.sensor_id + " #" + std::to_string(batch.sequence) + what + ": " +
+                    std::to_string(batch.events.size()) + " events";
   if (!types.empty()) {
     out += " (";
     for (const auto& [type, n] : types) out += type + " " + std::to_string(n) + ", ";

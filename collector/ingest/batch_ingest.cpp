@@ -170,6 +170,11 @@ Result<wire::Ack> BatchIngest::ingest(const std::string& peer, std::string_view 
   wire::Ack ack;
   ack.set_sequence(batch->sequence);
   ack.set_duplicate(*outcome == StoreOutcome::kDuplicate);
+  if (*outcome == StoreOutcome::kSequenceReused) {
+    auto host = store_.host(batch->sensor_id);
+    if (!host) return Error{"cannot read the host: " + host.error().message, EIO};
+    ack.set_renumber_above(*host ? (*host)->last_sequence : batch->sequence);
+  }
   wire::PolicyOffer offer = offer_for(*batch);
   if (offer.version() != 0) *ack.mutable_policy_offer() = std::move(offer);
   add_dump_requests(batch->sensor_id, ack);

@@ -108,7 +108,13 @@ struct IncomingBatch {
   std::optional<PolicyApplyStatus> policy_status;
 };
 
-enum class StoreOutcome { kStored, kDuplicate };
+enum class StoreOutcome {
+  kStored,
+  kDuplicate,  // this batch was stored before (same creation time and size)
+  // The sensor's sequence number is stored for another batch: its numbering
+  // went back (a wiped state directory). Nothing was stored.
+  kSequenceReused,
+};
 
 struct HostRecord {
   std::string sensor_id;

@@ -416,6 +416,25 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path,
   return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(*writer), std::move(*reader)));
 }
 
+namespace {
+
+// A sequence already stored: a retransmission carries the very batch
+// sealed before (the spool keeps its bytes), anything else reuses the number.
+Result<StoreOutcome> stored_before(SqliteDb& db, const IncomingBatch& batch) {
+  auto st = db.prepare("SELECT created_ns, events FROM batches WHERE sensor_id = ? AND sequence = ?");
+  if (!st) return st.error();
+  st->bind(1, batch.sensor_id);
+  st->bind(2, static_cast<int64_t>(batch.sequence));
+  auto row = st->step();
+  if (!row) return row.error();
+  if (*row && st->int64(0) == static_cast<int64_t>(batch.created_ns) &&
+      st->int64(1) == static_cast<int64_t>(batch.events.size()))
+    return StoreOutcome::kDuplicate;
+  return StoreOutcome::kSequenceReused;
+}
+
+}  // namespace
+
 Result<StoreOutcome> SqliteStore::store_batch(const IncomingBatch& batch) {
   std::lock_guard lock(writer_mutex_);
   return store_batch_locked(batch);
@@ -437,7 +456,7 @@ Result<StoreOutcome> SqliteStore::store_batch_locked(const IncomingBatch& batch)
   st->bind(5, static_cast<int64_t>(batch.events.size()));
   st->bind(6, static_cast<int64_t>(batch.event_schema));
   if (Status s = st->run(); !s) return s.error();
-  if (db.changes() == 0) return StoreOutcome::kDuplicate;  // the guard rolls back
+  if (db.changes() == 0) return stored_before(db, batch);  // the guard rolls back
 
   if (Status s = insert_events(db, batch); !s) return s.error();
   if (Status s = upsert_host(db, batch); !s) return s.error();

@@ -121,6 +121,7 @@ std::string health_json(const HostIdentity& host, const WallClock& clock, const 
       o.number("batches_acked", u.batches_acked);
       o.number("events_acked", u.events_acked);
       o.number("duplicates", u.duplicates);
+      o.number("renumbered", u.renumbered);
       o.number("bytes_sent", u.bytes_sent);
       o.number("send_errors", u.send_errors);
       o.number("refused", u.refused);

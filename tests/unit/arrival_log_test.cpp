@@ -25,6 +25,7 @@ TEST_CASE("an arrival names the batch, its events by type, its policy alerts and
   CHECK_THAT(text, Contains("s1 #42 stored: 3 events (exec 1, network 2), 1 with policy alerts"));
   CHECK_THAT(text, Contains("GAP 7..9 (spool_full, 300 events)"));
   CHECK_THAT(describe_arrival(b, StoreOutcome::kDuplicate), Contains("duplicate"));
+  CHECK_THAT(describe_arrival(b, StoreOutcome::kSequenceReused), Contains("NOT STORED"));
 }
 
 TEST_CASE("an alert shows its severity, rule, host and tags, summary, lineage and next step",

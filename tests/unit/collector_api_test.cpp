@@ -279,6 +279,29 @@ TEST_CASE("collector api: a batch sent twice is acked twice and stored once", "[
   CHECK(ndjson(events.body).size() == static_cast<size_t>(b.events_size()));
 }
 
+TEST_CASE("collector api: a sequence reused for another batch is not stored, the sensor is told "
+          "to number above the highest",
+          "[collector][api]") {
+  Collector c;
+  CHECK(c.ack(login_batch(1)).renumber_above() == 0);
+  CHECK(c.ack(login_batch(9)).renumber_above() == 0);
+  // A sensor whose state directory was wiped starts again at 1.
+  wire::Batch reused = login_batch(1);
+  reused.set_created_ns(kT0 + 50 * kSecond);
+  wire::Ack ack = c.ack(reused);
+  CHECK(ack.sequence() == 1);
+  CHECK_FALSE(ack.duplicate());
+  CHECK(ack.renumber_above() == 9);
+  ApiResponse events = c.get(
+      kAdmin, "/v1/admin/events?sensor=web-01&from=0&to=" + std::to_string(kT0 + 100 * kSecond));
+  REQUIRE(events.status == 200);
+  CHECK(ndjson(events.body).size() == 2 * static_cast<size_t>(reused.events_size()));
+  // Under a new number it is stored.
+  reused.set_sequence(10);
+  CHECK(c.ack(reused).renumber_above() == 0);
+  CHECK(c.stored("web-01", 10));
+}
+
 TEST_CASE("collector api: a sensor cannot send data as another", "[collector][api]") {
   Collector c;
   wire::Batch b = login_batch(1);

@@ -102,8 +102,16 @@ TEST_CASE("sqlite store: a (sensor, sequence) is stored once and survives reopen
   Fixture f;
   CHECK(store(*f.store, batch("web-01", 1)) == StoreOutcome::kStored);
   IncomingBatch again = batch("web-01", 1);
-  again.events.push_back(event(999, "exec", "2:2", "{}"));
+  again.received_ns += 5000;  // sent again later: the same batch
   CHECK(store(*f.store, again) == StoreOutcome::kDuplicate);
+  // The same number for another batch (sealed at another time, or with
+  // other events): the sensor's numbering went back.
+  IncomingBatch other = batch("web-01", 1);
+  other.events.push_back(event(999, "exec", "2:2", "{}"));
+  CHECK(store(*f.store, other) == StoreOutcome::kSequenceReused);
+  other = batch("web-01", 1);
+  other.created_ns += 1;
+  CHECK(store(*f.store, other) == StoreOutcome::kSequenceReused);
   // Another sensor's sequence 1 is its own.
   CHECK(store(*f.store, batch("web-02", 1)) == StoreOutcome::kStored);
 
@@ -112,7 +120,7 @@ TEST_CASE("sqlite store: a (sensor, sequence) is stored once and survives reopen
   CHECK_FALSE(*f.store->has_batch("web-01", 2));
   auto events = f.store->host_events({"web-01", 0, 1000000, "", 100});
   REQUIRE(events);
-  REQUIRE(events->size() == 1);  // the duplicate's extra event was not kept
+  REQUIRE(events->size() == 1);  // the other batch's extra event was not kept
   CHECK(events->front().json == "{\"seq\":1}");
   auto host = f.store->host("web-01");
   REQUIRE(host);

@@ -68,6 +68,23 @@ TEST_CASE("SequenceCounter continues above at_least", "[sequence_counter]") {
   }
 }
 
+TEST_CASE("SequenceCounter jumps above the floor next() is given, and keeps it",
+          "[sequence_counter]") {
+  TempDir dir;
+  const std::string path = dir.path + "/upload-sequence";
+  {
+    auto seq = SequenceCounter::open(path);
+    REQUIRE(seq);
+    CHECK(*seq->next() == 1);
+    CHECK(*seq->next(500) == 501);
+    CHECK(*seq->next(500) == 502);  // a floor below the last number changes nothing
+    CHECK(*seq->next() == 503);
+  }
+  auto seq = SequenceCounter::open(path);
+  REQUIRE(seq);
+  CHECK(*seq->next() == 504);
+}
+
 TEST_CASE("SequenceCounter refuses a state file it cannot read", "[sequence_counter]") {
   TempDir dir;
   const std::string path = dir.path + "/upload-sequence";

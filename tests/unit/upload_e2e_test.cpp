@@ -227,6 +227,34 @@ TEST_CASE("a collector outage and a sensor restart lose nothing and store nothin
   CHECK(collector.hosts()[0]["last_sequence"] == 23);
 }
 
+TEST_CASE("a sensor whose state directory was wiped numbers its batches above the collector's, "
+          "losing none",
+          "[upload_e2e]") {
+  LocalCollector collector;
+  {
+    TempDir state;
+    auto up = Uploader::start(uploader_options(collector, state), [](pb::PolicyDocument) {});
+    REQUIRE(up);
+    add_events(**up, 1, 50);
+    REQUIRE(eventually([&] { return delivered(**up); }));
+    (*up)->stop();
+  }
+  TempDir wiped;  // numbers start at 1 again
+  auto up = Uploader::start(uploader_options(collector, wiped), [](pb::PolicyDocument) {});
+  REQUIRE(up);
+  add_events(**up, 51, 80);
+  REQUIRE(eventually([&] { return delivered(**up); }));
+  const UploaderStats s = (*up)->stats();
+  CHECK(s.renumbered == 3);
+  CHECK(s.duplicates == 0);
+  CHECK(s.seal_errors == 0);
+  check_each_once(collector, 1, 80);
+  CHECK(collector.hosts()[0]["last_sequence"] == 8);
+  const Json gaps = collector.gaps("s1");
+  CHECK(gaps["missing"].empty());
+  CHECK(gaps["reported"].empty());
+}
+
 TEST_CASE("a sensor whose certificate another CA signed is refused, its data stays spooled",
           "[upload_e2e]") {
   LocalCollector collector;

@@ -38,10 +38,11 @@ Result<SequenceCounter> SequenceCounter::open(const std::string& path, uint64_t 
   return SequenceCounter(path, std::max(stored, at_least));
 }
 
-Result<uint64_t> SequenceCounter::next() {
-  if (last_ == std::numeric_limits<uint64_t>::max())
+Result<uint64_t> SequenceCounter::next(uint64_t above) {
+  const uint64_t last = std::max(last_, above);
+  if (last == std::numeric_limits<uint64_t>::max())
     return Error{path_ + ": sequence numbers exhausted", EOVERFLOW};
-  const uint64_t n = last_ + 1;
+  const uint64_t n = last + 1;
   if (Status s = replace_file_durably(path_, std::to_string(n) + "\n"); !s) return s.error();
   last_ = n;
   return n;

@@ -20,8 +20,9 @@ class SequenceCounter {
   // file that exists but is unreadable is an error, not a restart from 1.
   static Result<SequenceCounter> open(const std::string& path, uint64_t at_least = 0);
 
-  // The next number, persisted before it is returned.
-  Result<uint64_t> next();
+  // The next number, persisted before it is returned; above `above` too
+  // (the collector's highest, when this sensor's numbering went back).
+  Result<uint64_t> next(uint64_t above = 0);
 
   uint64_t last() const { return last_; }  // the last handed out, 0 for none
 
