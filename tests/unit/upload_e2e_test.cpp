@@ -163,6 +163,20 @@ bool delivered(const Uploader& up) {
   return s.spool.pending_records == 0 && s.batches_acked >= s.batches_sealed;
 }
 
+// An uploader that ignores policy offers.
+std::unique_ptr<Uploader> start_uploader(const LocalCollector& c, const TempDir& state) {
+  auto up = Uploader::start(uploader_options(c, state), [](pb::PolicyDocument) {});
+  INFO((up ? "" : up.error().message));
+  REQUIRE(up);
+  return std::move(*up);
+}
+
+void check_no_gaps(const LocalCollector& c) {
+  const Json gaps = c.gaps("s1");
+  CHECK(gaps["missing"].empty());
+  CHECK(gaps["reported"].empty());
+}
+
 void check_each_once(const LocalCollector& c, int first, int last) {
   const auto pids = c.stored_pids("s1");
   CHECK(pids.size() == static_cast<size_t>(last - first + 1));
@@ -178,18 +192,15 @@ void check_each_once(const LocalCollector& c, int first, int last) {
 TEST_CASE("batches reach the collector over mTLS and leave the spool once stored", "[upload_e2e]") {
   LocalCollector collector;
   TempDir state;
-  auto up = Uploader::start(uploader_options(collector, state), [](pb::PolicyDocument) {});
-  REQUIRE(up);
-  add_events(**up, 1, 95);
-  REQUIRE(eventually([&] { return delivered(**up); }));
-  const UploaderStats s = (*up)->stats();
+  auto up = start_uploader(collector, state);
+  add_events(*up, 1, 95);
+  REQUIRE(eventually([&] { return delivered(*up); }));
+  const UploaderStats s = up->stats();
   CHECK(s.batches_sealed == 10);
   CHECK(s.events_acked == 95);
   CHECK(s.send_errors == 0);
   check_each_once(collector, 1, 95);
-  const Json gaps = collector.gaps("s1");
-  CHECK(gaps["missing"].empty());
-  CHECK(gaps["reported"].empty());
+  check_no_gaps(collector);
   const Json hosts = collector.hosts();
   REQUIRE(hosts.size() == 1);
   CHECK(hosts[0]["hostname"] == "host-s1");
@@ -202,28 +213,24 @@ TEST_CASE("a collector outage and a sensor restart lose nothing and store nothin
   LocalCollector collector;
   TempDir state;
   {
-    auto up = Uploader::start(uploader_options(collector, state), [](pb::PolicyDocument) {});
-    REQUIRE(up);
-    add_events(**up, 1, 50);
-    REQUIRE(eventually([&] { return delivered(**up); }));
+    auto up = start_uploader(collector, state);
+    add_events(*up, 1, 50);
+    REQUIRE(eventually([&] { return delivered(*up); }));
 
     collector.stop();
-    add_events(**up, 51, 200);
-    REQUIRE(eventually([&] { return (*up)->stats().send_errors > 0; }));
-    CHECK((*up)->stats().spool.pending_records == 15);
+    add_events(*up, 51, 200);
+    REQUIRE(eventually([&] { return up->stats().send_errors > 0; }));
+    CHECK(up->stats().spool.pending_records == 15);
     // The sensor stops while the collector is away: its batches stay spooled.
-    (*up)->stop();
-    CHECK((*up)->stats().spool.pending_records == 15);
+    up->stop();
+    CHECK(up->stats().spool.pending_records == 15);
   }
   collector.start();
-  auto up = Uploader::start(uploader_options(collector, state), [](pb::PolicyDocument) {});
-  REQUIRE(up);
-  add_events(**up, 201, 230);  // numbered after the spooled batches, never reusing one
-  REQUIRE(eventually([&] { return delivered(**up); }));
+  auto up = start_uploader(collector, state);
+  add_events(*up, 201, 230);  // numbered after the spooled batches, never reusing one
+  REQUIRE(eventually([&] { return delivered(*up); }));
   check_each_once(collector, 1, 230);
-  const Json gaps = collector.gaps("s1");
-  CHECK(gaps["missing"].empty());
-  CHECK(gaps["reported"].empty());
+  check_no_gaps(collector);
   CHECK(collector.hosts()[0]["last_sequence"] == 23);
 }
 
@@ -233,26 +240,22 @@ TEST_CASE("a sensor whose state directory was wiped numbers its batches above th
   LocalCollector collector;
   {
     TempDir state;
-    auto up = Uploader::start(uploader_options(collector, state), [](pb::PolicyDocument) {});
-    REQUIRE(up);
-    add_events(**up, 1, 50);
-    REQUIRE(eventually([&] { return delivered(**up); }));
-    (*up)->stop();
+    auto up = start_uploader(collector, state);
+    add_events(*up, 1, 50);
+    REQUIRE(eventually([&] { return delivered(*up); }));
+    up->stop();
   }
   TempDir wiped;  // numbers start at 1 again
-  auto up = Uploader::start(uploader_options(collector, wiped), [](pb::PolicyDocument) {});
-  REQUIRE(up);
-  add_events(**up, 51, 80);
-  REQUIRE(eventually([&] { return delivered(**up); }));
-  const UploaderStats s = (*up)->stats();
+  auto up = start_uploader(collector, wiped);
+  add_events(*up, 51, 80);
+  REQUIRE(eventually([&] { return delivered(*up); }));
+  const UploaderStats s = up->stats();
   CHECK(s.renumbered == 3);
   CHECK(s.duplicates == 0);
   CHECK(s.seal_errors == 0);
   check_each_once(collector, 1, 80);
   CHECK(collector.hosts()[0]["last_sequence"] == 8);
-  const Json gaps = collector.gaps("s1");
-  CHECK(gaps["missing"].empty());
-  CHECK(gaps["reported"].empty());
+  check_no_gaps(collector);
 }
 
 TEST_CASE("a sensor whose certificate another CA signed is refused, its data stays spooled",
