@@ -1,7 +1,6 @@
 // yagura-sensor: the Yagura endpoint sensor daemon.
 #include <getopt.h>
 
-#include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <cstdint>
@@ -16,10 +15,11 @@
 
 namespace {
 
-yagura::DaemonSignals g_signals;
+// Set before the handlers are installed.
+yagura::DaemonSignals* g_signals = nullptr;
 
-void on_stop(int) { g_signals.stop = true; }
-void on_reload(int) { g_signals.reload = true; }
+void on_stop(int) { g_signals->request_stop(); }
+void on_reload(int) { g_signals->request_reload(); }
 
 // A whole non-negative number, or -1 (reported by the caller).
 long parse_count(const char* text) {
@@ -166,6 +166,12 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  auto signals = yagura::DaemonSignals::create();
+  if (!signals) {
+    std::fprintf(stderr, "yagura-sensor: %s\n", signals.error().message.c_str());
+    return 1;
+  }
+  g_signals = signals->get();
   struct sigaction sa {};
   sa.sa_handler = on_stop;
   sigaction(SIGTERM, &sa, nullptr);
@@ -173,5 +179,5 @@ int main(int argc, char** argv) {
   sa.sa_handler = on_reload;
   sigaction(SIGHUP, &sa, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
-  return yagura::run_sensor_daemon(opts, g_signals);
+  return yagura::run_sensor_daemon(opts, **signals);
 }

@@ -4,6 +4,7 @@
 // a file that does not exist yet is seen when it appears.
 //
 //   auto watch = FileWatch::open({"/etc/yagura/policy.yaml", "/etc/yagura/policy.yaml.sig"});
+//   poll({watch->fd(), POLLIN}, ...);          // to sleep until something happens
 //   if (watch->changed()) schedule_reload();   // non-blocking; drains the events
 #pragma once
 
@@ -22,6 +23,9 @@ class FileWatch {
 
   // True when a watched file changed since the last call. Never blocks.
   bool changed();
+  // Readable when there are events for changed() to look at (some may
+  // concern other files in the same directories).
+  int fd() const { return fd_.get(); }
 
  private:
   FileWatch(UniqueFd fd, std::set<std::string> names)

@@ -1,10 +1,15 @@
 #include "sensor/daemon/sensor_daemon.h"
 
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -12,7 +17,6 @@
 #include <future>
 #include <mutex>
 #include <optional>
-#include <thread>
 #include <utility>
 
 #include "common/host.h"
@@ -35,8 +39,10 @@
 #include "sensor/pipeline/output_stage.h"
 #include "sensor/pipeline/processing_stage.h"
 #include "sensor/pipeline/record_queue.h"
+#include "sensor/pipeline/wake_signal.h"
 #include "sensor/recorder/dump_maker.h"
 #include "sensor/recorder/flight_recorder.h"
+#include "uploader/batch_builder.h"
 
 namespace yagura {
 namespace {
@@ -125,6 +131,12 @@ std::optional<SensorSnapshot> sensor_snapshot(ProcessingStage& processing,
   return taken.get();
 }
 
+// poll()'s timeout for a wait of `ns`: rounded up, so that it never ends
+// before a deadline (and then spins on a zero timeout until it comes).
+int poll_timeout_ms(uint64_t ns) {
+  return static_cast<int>(std::min<uint64_t>((ns + 999'999) / 1'000'000, INT_MAX));
+}
+
 nlohmann::json recorder_status(const FlightRecorder& recorder) {
   const JournalStats j = recorder.stats();
   return {{"dir", recorder.dir()},       {"records_written", j.records_written},
@@ -134,6 +146,35 @@ nlohmann::json recorder_status(const FlightRecorder& recorder) {
 }
 
 }  // namespace
+
+Result<std::unique_ptr<DaemonSignals>> DaemonSignals::create() {
+  UniqueFd fd(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (!fd.valid()) return Error::from_errno("eventfd");
+  return std::unique_ptr<DaemonSignals>(new DaemonSignals(std::move(fd)));
+}
+
+void DaemonSignals::request_stop() {
+  stop_.store(true);
+  wake();
+}
+
+void DaemonSignals::request_reload() {
+  reload_.store(true);
+  wake();
+}
+
+void DaemonSignals::wake() {
+  // In a signal handler: the interrupted code may be about to read errno.
+  const int saved_errno = errno;
+  const uint64_t one = 1;
+  [[maybe_unused]] ssize_t n = write(wake_fd_.get(), &one, sizeof(one));  // full: already awake
+  errno = saved_errno;
+}
+
+void DaemonSignals::clear_wake() {
+  uint64_t count;
+  [[maybe_unused]] ssize_t n = read(wake_fd_.get(), &count, sizeof(count));  // EAGAIN: was clear
+}
 
 int run_sensor_daemon(const DaemonOptions& options, DaemonSignals& signals) {
   const SensorConfig& cfg = options.config;
@@ -216,15 +257,18 @@ int run_sensor_daemon(const DaemonOptions& options, DaemonSignals& signals) {
                                          cfg.exited_grace_seconds * 1'000'000'000ull,
                                          cfg.lineage_depth});
   UserNames names;
+  // Before the hasher, which wakes its consumer, and outlives it.
+  RecordQueue records(cfg.queue_bytes);
   std::unique_ptr<ExeHasher> hasher;
   if (cfg.hashing) {
     ExeHasherOptions hopts;
     hopts.max_file_bytes = cfg.hash_max_file_bytes;
     hopts.max_seconds_per_file = cfg.hash_max_seconds_per_file;
+    // An exec waiting for its hash is released as soon as it is done.
+    hopts.on_completion = [&records] { records.notify(); };
     hasher = std::make_unique<ExeHasher>(hopts);
   }
   PolicyJudge judge(*host, std::move(*initial_policy));
-  RecordQueue records(cfg.queue_bytes);
   EventQueue events(cfg.output_queue_events);
   // The flight recorder sees every event, the ones the policy drops too. A
   // journal that cannot be opened leaves the sensor running without it:
@@ -293,8 +337,11 @@ int run_sensor_daemon(const DaemonOptions& options, DaemonSignals& signals) {
           std::fprintf(stderr, "yagura-sensor: %s\n", s.error().message.c_str());
           return;
         }
-        std::lock_guard lock(offered_mu);
-        offered.emplace(doc.version(), doc.sha256());
+        {
+          std::lock_guard lock(offered_mu);
+          offered.emplace(doc.version(), doc.sha256());
+        }
+        signals.wake();
       };
     }
     UploaderOptions uopts = upload_options(cfg, *host);
@@ -311,7 +358,17 @@ int run_sensor_daemon(const DaemonOptions& options, DaemonSignals& signals) {
     uploader->set_policy(p.name(), p.version(), p.sha256());
   }
   EventOutput output_sink(JsonWriter(*host, clock), clock, local_output.get(), uploader.get());
-  OutputStage output(events, output_sink);
+  // The sink's idle() closes the uploader's batches by age, and does nothing
+  // without upload (the JSON file is flushed per batch). It does not say
+  // when a batch is due, so it runs often enough for the alert lane's age
+  // limit: a tenth of it.
+  OutputStageOptions oopts;
+  oopts.idle_sleep =
+      uploader
+          ? std::chrono::nanoseconds(
+                std::min<uint64_t>(cfg.upload.batch_max_age_ms * 1'000'000ull, kAlertMaxAgeNs) / 10)
+          : WakeSignal::kForever;
+  OutputStage output(events, output_sink, oopts);
   RingReader reader((*capture)->ring_fd(), records, static_cast<int>(cfg.poll_interval_ms));
 
   const uint64_t started = boottime_ns();
@@ -505,19 +562,23 @@ int run_sensor_daemon(const DaemonOptions& options, DaemonSignals& signals) {
   const uint64_t refresh_every = filter_config.refresh_seconds * 1'000'000'000ull;
   uint64_t next_refresh = started + refresh_every;
 
-  // The control loop: the stages run on their own; this thread only reacts
-  // to the signal flags and the refresh clock, so a short nap bounds how
-  // late it reacts.
+  // The control loop: the stages run on their own; this thread does one
+  // thing due per round, and sleeps when nothing is: until a signal (or an
+  // offered policy) writes the signals' eventfd, the policy files' watch
+  // has events, or the next deadline.
   // A policy arrives as two files (policy, signature), each maybe written
   // in steps: reload once they have been quiet this long.
   constexpr uint64_t kPolicySettleNs = 300'000'000;
   uint64_t policy_changed_at = 0;
-  while (!signals.stop.load()) {
+  for (;;) {
+    signals.clear_wake();
+    if (signals.stop_requested()) break;
     if (policy_watch && policy_watch->changed()) policy_changed_at = boottime_ns();
-    if (signals.reload.exchange(false)) {
+    const uint64_t now = boottime_ns();
+    if (signals.take_reload()) {
       policy_changed_at = 0;
       reload();
-    } else if (policy_changed_at && boottime_ns() - policy_changed_at >= kPolicySettleNs) {
+    } else if (policy_changed_at && now - policy_changed_at >= kPolicySettleNs) {
       policy_changed_at = 0;
       reload_policy("policy file changed");
     } else if (auto o = [&] {
@@ -525,11 +586,16 @@ int run_sensor_daemon(const DaemonOptions& options, DaemonSignals& signals) {
                  return std::exchange(offered, std::nullopt);
                }()) {
       apply_offered(o->first, o->second);
-    } else if (boottime_ns() >= next_refresh) {
+    } else if (now >= next_refresh) {
       republish("periodic refresh");
       next_refresh = boottime_ns() + refresh_every;
+    } else {
+      uint64_t due = next_refresh;
+      if (policy_changed_at) due = std::min(due, policy_changed_at + kPolicySettleNs);
+      pollfd fds[2] = {{signals.wake_fd(), POLLIN, 0},
+                       {policy_watch ? policy_watch->fd() : -1, POLLIN, 0}};  // -1: ignored
+      poll(fds, 2, poll_timeout_ms(due - now));  // EINTR: a signal, seen next round
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
 
   // Each stage stops once the one before it has delivered everything:

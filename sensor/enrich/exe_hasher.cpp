@@ -154,6 +154,7 @@ void ExeHasher::complete(Request& request) {
   // Cannot fail: at most queue_capacity completions are outstanding (submit).
   [[maybe_unused]] const bool pushed = completions_.push(done);
   assert(pushed);
+  if (options_.on_completion) options_.on_completion();
 }
 
 ExeHasher::Computed ExeHasher::compute(const Request& request) {

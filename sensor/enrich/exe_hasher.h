@@ -1,6 +1,7 @@
 // SHA-256 of executed files, computed on a worker thread so that hashing
 // never stalls capture. The pipeline thread submits requests and polls
 // completions through two bounded lock-free queues; neither call blocks.
+// An idle pipeline thread learns of a completion from on_completion.
 //
 // Contract:
 // - submit() and poll() are called from one thread (the pipeline's); cached()
@@ -34,6 +35,7 @@
 #include <boost/lockfree/spsc_queue.hpp>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -65,6 +67,10 @@ struct ExeHasherOptions {
   double max_seconds_per_file = 5.0;       // checked between 64 KiB reads
   size_t queue_capacity = 1024;            // outstanding requests; sizes both queues
   size_t cache_entries = 4096;
+  // Called on the worker thread after each completion is queued, so that
+  // the pipeline thread need not poll while it waits (has_completions() is
+  // then true). Must not block. Empty: nobody is told.
+  std::function<void()> on_completion;
 };
 
 class ExeHasher {
@@ -103,6 +109,8 @@ class ExeHasher {
   bool submit(const Request& request);
   // Takes one completion if there is one.
   bool poll(Completion& out);
+  // A completion waits to be polled. Pipeline thread.
+  bool has_completions() const { return completions_.read_available() > 0; }
   // The cached outcome for this identity, if any; never waits for hashing.
   std::optional<HashOutcome> cached(const FileInfo& file);
 

@@ -203,6 +203,14 @@ void EventProcessor::tick(uint64_t now_ns) {
   }
 }
 
+uint64_t EventProcessor::next_deadline_ns() const {
+  // release_ready() stops only at a front that waits for its hash, and
+  // deadlines grow in arrival order: the front's comes first.
+  if (pending_.empty()) return UINT64_MAX;
+  const Pending& front = pending_.front();
+  return front.waiting ? front.deadline_ns : 0;
+}
+
 void EventProcessor::release_ready(uint64_t now_ns) {
   ExeHasher::Completion done;
   while (hasher_ && hasher_->poll(done)) {

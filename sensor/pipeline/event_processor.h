@@ -24,6 +24,7 @@
 //   EventProcessor proc(decoder, table, names, &hasher, sink, options);
 //   proc.on_record(bytes, now);   // per record from the RecordQueue
 //   proc.tick(now);               // when idle: completions, deadlines
+//   // idle until proc.next_deadline_ns(), or sooner if proc.hash_finished()
 //   proc.flush();                 // at shutdown: release everything
 #pragma once
 
@@ -91,6 +92,12 @@ class EventProcessor {
   void flush();
   // Some exec is waiting for its hash.
   bool waiting_for_hashes() const { return !waiting_by_request_.empty(); }
+  // When the clock next gives tick() work: the oldest pending event's hash
+  // wait ends; UINT64_MAX for never. Expiring the table has no deadline:
+  // it only frees memory, and runs at whatever tick comes next.
+  uint64_t next_deadline_ns() const;
+  // A finished hash waits for tick(): work before the deadline.
+  bool hash_finished() const { return hasher_ && hasher_->has_completions(); }
 
   const EventProcessorStats& stats() const { return stats_; }
   const std::string& last_decode_error() const { return last_decode_error_; }

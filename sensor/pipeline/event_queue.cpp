@@ -15,6 +15,7 @@ bool EventQueue::offer(std::unique_ptr<OutputItem> item, ItemClass cls) {
   if (!pressure_.admit(used, 1, cls)) return false;
   // Admitted, so it fits: only this thread adds items.
   items_.push(item.release());
+  ready_.notify();
   return true;
 }
 

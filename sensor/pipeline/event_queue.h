@@ -2,22 +2,27 @@
 // events and health lines, one producer and one consumer, on a
 // Boost.Lockfree spsc_queue. Bounded in items. The producer never waits: an
 // item refused by back-pressure (low priority past the watermark, anything
-// when full) is shed and counted by type, priority and reason.
+// when full) is shed and counted by type, priority and reason. An idle
+// consumer sleeps in wait_for() until an item, its next deadline or another
+// thread's notify() (WakeSignal).
 //
 //   EventQueue q(8192);
 //   q.offer(std::make_unique<OutputItem>(std::move(event)), cls);  // producer
 //   while (auto item = q.pop()) write(*item);                      // consumer
+//   q.wait_for(timeout, [&] { return stopping; });                 // consumer, idle
 //   q.done(n);                       // consumer: n popped items written and flushed
 //   if (q.all_done()) ...            // producer: the consumer has caught up
 #pragma once
 
 #include <boost/lockfree/spsc_queue.hpp>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <variant>
 
 #include "common/event.h"
 #include "sensor/pipeline/back_pressure.h"
+#include "sensor/pipeline/wake_signal.h"
 
 namespace yagura {
 
@@ -47,6 +52,15 @@ class EventQueue {
   // Consumer side: n popped items are finished with. What the consumer did
   // before is visible to a producer that then sees all_done().
   void done(size_t n) { pressure_.done(n); }
+  // Consumer side: returns at once when an item is queued or also() is
+  // true, otherwise sleeps until one is offered, notify() is called, or
+  // `timeout` passes (false; WakeSignal::kForever: never).
+  template <typename Also>
+  bool wait_for(std::chrono::nanoseconds timeout, Also&& also) {
+    return ready_.wait_for(timeout, [&] { return items_.read_available() > 0 || also(); });
+  }
+  // Any thread, after making also() true: ends the consumer's wait.
+  void notify() { ready_.notify(); }
 
   QueueStats stats() const { return pressure_.stats(); }
 
@@ -55,6 +69,7 @@ class EventQueue {
   // pointer is cheap to copy. Ownership passes from offer() to pop().
   boost::lockfree::spsc_queue<OutputItem*> items_;
   BackPressure pressure_;
+  WakeSignal ready_;
 };
 
 }  // namespace yagura

@@ -2,6 +2,8 @@
 
 #include <time.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <utility>
 
 namespace yagura {
@@ -30,9 +32,11 @@ void ProcessingStage::feed(std::span<const uint8_t> record) {
 Status ProcessingStage::start() {
   thread_ = std::thread([this] {
     while (!stopping_.load(std::memory_order_acquire)) {
-      // Records arrive in batches (the kernel wakes the reader per batch),
-      // so an idle pause costs no latency worth having.
-      if (run_once() == 0) std::this_thread::sleep_for(options_.idle_sleep);
+      if (run_once() > 0) continue;
+      in_.wait_for(idle_timeout(), [this] {
+        return stopping_.load(std::memory_order_acquire) ||
+               has_tasks_.load(std::memory_order_acquire) || processor_.hash_finished();
+      });
     }
     finish();
   });
@@ -44,13 +48,25 @@ void ProcessingStage::stop() {
   // Release: the reader, stopped before this call, has queued its last
   // record; the thread sees it after it sees the flag.
   stopping_.store(true, std::memory_order_release);
+  in_.notify();
   thread_.join();
 }
 
 void ProcessingStage::post(std::function<void()> task) {
-  std::lock_guard<std::mutex> lock(tasks_mutex_);
-  tasks_.push_back(std::move(task));
-  has_tasks_.store(true, std::memory_order_release);
+  {
+    std::lock_guard<std::mutex> lock(tasks_mutex_);
+    tasks_.push_back(std::move(task));
+    has_tasks_.store(true, std::memory_order_release);
+  }
+  in_.notify();
+}
+
+std::chrono::nanoseconds ProcessingStage::idle_timeout() const {
+  uint64_t due = processor_.next_deadline_ns();
+  if (options_.health_interval_ns != 0) due = std::min(due, next_health_ns_);
+  const uint64_t now = options_.clock();
+  const uint64_t left = std::min<uint64_t>(due > now ? due - now : 0, INT64_MAX);
+  return std::min(options_.idle_sleep, std::chrono::nanoseconds(static_cast<int64_t>(left)));
 }
 
 void ProcessingStage::run_posted() {

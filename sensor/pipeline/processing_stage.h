@@ -4,7 +4,10 @@
 // EventGate (judge, event queue), and renders the periodic health line.
 // Everything this stage works with (processor, table, judge, path watch) is
 // touched only on its thread: another thread that must change it post()s
-// the change, which runs between batches.
+// the change, which runs between batches. With nothing to do, the thread
+// sleeps on the record queue until a record, a posted task, a finished hash
+// (wire ExeHasherOptions::on_completion to the queue's notify()) or its
+// next deadline: a hash wait ending, the next health line.
 //
 // stop() is the shutdown sequence, and wants the reader stopped first and
 // the output stage still running: every queued record is processed, hashes
@@ -50,7 +53,11 @@ struct ProcessingStageOptions {
   uint64_t health_interval_ns = 0;        // 0: only the final health line
   uint64_t hash_wait_ns = 2'000'000'000;  // at shutdown, for hashes in flight
   size_t batch_records = 4096;            // between looks at the clock, tasks and health
-  std::chrono::milliseconds idle_sleep{10};
+  // The longest one idle sleep lasts. Deadlines are on `clock`, which the
+  // sleep cannot follow (tests move it by hand; CLOCK_BOOTTIME runs on
+  // through a suspend, the sleep's clock does not): this bounds how late
+  // the stage sees one.
+  std::chrono::nanoseconds idle_sleep = std::chrono::seconds(10);
   std::function<uint64_t()> clock = boottime_ns;
   // Renders one health line (JSON, no newline), on the processing thread.
   std::function<std::string(uint64_t now_ns, bool final, const ProcessingStageStats& stats)>
@@ -86,6 +93,7 @@ class ProcessingStage {
  private:
   void finish();  // the shutdown sequence, on the stage's thread
   void run_posted();
+  std::chrono::nanoseconds idle_timeout() const;  // until the next deadline
   void emit_health(uint64_t now_ns, bool final);
 
   RecordQueue& in_;
@@ -97,7 +105,8 @@ class ProcessingStage {
   std::vector<uint8_t> record_;  // reused: no allocation per record once grown
 
   // post(): a mutex, taken by this thread only when has_tasks_ says there
-  // is something to run, so the per-batch cost is one atomic load.
+  // is something to run, so the per-batch cost is one atomic load. post()
+  // then wakes the thread through the record queue.
   std::mutex tasks_mutex_;
   std::vector<std::function<void()>> tasks_;
   std::atomic<bool> has_tasks_{false};

@@ -4,15 +4,20 @@
 // records are; no allocation on push. The producer never waits: a record
 // refused by back-pressure (low priority past the watermark, anything that
 // does not fit) is shed and counted by type, priority and reason.
+// An idle consumer sleeps in wait_for() until a record, its next deadline or
+// another thread's notify() (WakeSignal: a queued record costs the producer
+// a fence and a load while the consumer is busy).
 //
 //   RecordQueue q(16 << 20);
 //   q.offer(bytes, classify_record(bytes));   // producer: never blocks
 //   std::vector<uint8_t> rec;
 //   while (q.pop(rec)) handle(rec);           // consumer
+//   q.wait_for(timeout, [&] { return stopping; });   // consumer, idle
 //   QueueStats s = q.stats();                 // any thread; in bytes
 #pragma once
 
 #include <boost/lockfree/spsc_queue.hpp>
+#include <chrono>
 #include <cstdint>
 #include <cstring>
 #include <span>
@@ -20,6 +25,7 @@
 #include <vector>
 
 #include "sensor/pipeline/back_pressure.h"
+#include "sensor/pipeline/wake_signal.h"
 
 namespace yagura {
 
@@ -42,6 +48,7 @@ class RecordQueue {
     std::memcpy(prefix, &len, sizeof(len));
     bytes_.push(prefix, sizeof(prefix));
     bytes_.push(record.data(), len);
+    ready_.notify();
     return true;
   }
 
@@ -67,11 +74,22 @@ class RecordQueue {
   // Consumer side.
   bool empty() const { return bytes_.read_available() == 0; }
 
+  // Consumer side: returns at once when a record is queued or also() is
+  // true, otherwise sleeps until one is offered, notify() is called, or
+  // `timeout` passes (false; WakeSignal::kForever: never).
+  template <typename Also>
+  bool wait_for(std::chrono::nanoseconds timeout, Also&& also) {
+    return ready_.wait_for(timeout, [&] { return !empty() || also(); });
+  }
+  // Any thread, after making also() true: ends the consumer's wait.
+  void notify() { ready_.notify(); }
+
   QueueStats stats() const { return pressure_.stats(); }
 
  private:
   boost::lockfree::spsc_queue<uint8_t> bytes_;
   BackPressure pressure_;
+  WakeSignal ready_;
 };
 
 }  // namespace yagura

@@ -1,8 +1,11 @@
 #include "sensor/pipeline/event_queue.h"
 
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "tests/unit/pipeline_test_support.h"
 
@@ -121,6 +124,51 @@ TEST_CASE("event queue: items never popped are freed with the queue", "[event_qu
     CHECK(rule.use_count() == 2);
   }
   CHECK(rule.use_count() == 1);
+}
+
+TEST_CASE("event queue: offer() wakes a consumer asleep on the empty queue",
+          "[event_queue][pipeline]") {
+  constexpr uint64_t kEvents = 20'000;
+  EventQueue q(64);
+  std::atomic<bool> stop{false};
+  std::thread producer([&] {
+    for (uint64_t t = 1; t <= kEvents && !stop.load(); ++t) {
+      while (!offer(q, event_of(YG_EV_EXEC, t)) && !stop.load()) std::this_thread::yield();
+      if (t % 128 == 0) std::this_thread::yield();  // now and then, let the consumer sleep
+    }
+  });
+  // A bound on the whole run, so a lost wake-up fails the test instead of
+  // hanging it; not a timing assertion.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  uint64_t popped = 0, out_of_order = 0;
+  while (popped < kEvents) {
+    if (auto item = q.pop()) {
+      out_of_order += ktime_of(*item) != ++popped;
+      q.done(1);
+      continue;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (now > give_up) break;
+    q.wait_for(give_up - now, [] { return false; });
+  }
+  stop = true;
+  producer.join();
+  CHECK(popped == kEvents);
+  CHECK(out_of_order == 0);
+}
+
+TEST_CASE("event queue: notify() ends a wait that also() can end", "[event_queue][pipeline]") {
+  EventQueue q(8);
+  std::atomic<bool> flag{false};
+  std::thread other([&] {
+    flag = true;
+    q.notify();
+  });
+  // Ended by notify(), before or after it began; a minute bounds a broken
+  // wake-up, which then fails.
+  CHECK(q.wait_for(std::chrono::minutes(1), [&] { return flag.load(); }));
+  other.join();
+  CHECK(q.pop() == nullptr);  // nothing was queued
 }
 
 }  // namespace yagura

@@ -1,5 +1,7 @@
 #include "sensor/control/file_watch.h"
 
+#include <poll.h>
+
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <filesystem>
@@ -41,6 +43,21 @@ TEST_CASE("file watch sees writes, atomic replaces and creation of its files", "
 
   fs::remove(policy);
   CHECK(watch->changed());
+}
+
+TEST_CASE("file watch: its fd is readable once a watched file changes, for poll()", "[control]") {
+  TempDir dir;
+  const std::string policy = dir.path + "/policy.yaml";
+  auto watch = FileWatch::open({policy});
+  REQUIRE(watch);
+  pollfd p{watch->fd(), POLLIN, 0};
+  CHECK(::poll(&p, 1, 0) == 0);  // nothing yet
+  write(policy, "v1");
+  // The event is queued by the time the write returns; the timeout only
+  // bounds a failure.
+  CHECK(::poll(&p, 1, 10'000) == 1);
+  CHECK(watch->changed());
+  CHECK(::poll(&p, 1, 0) == 0);  // changed() drained it
 }
 
 TEST_CASE("file watch refuses a directory that does not exist", "[control]") {

@@ -1,8 +1,11 @@
 #include "sensor/pipeline/output_stage.h"
 
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/unit/pipeline_test_support.h"
@@ -22,6 +25,32 @@ void offer_event(EventQueue& q, size_t type, uint64_t ktime) {
 void offer_health(EventQueue& q, std::string line) {
   REQUIRE(q.offer(std::make_unique<OutputItem>(HealthLine{std::move(line)}), kHealthClass));
 }
+
+// Waits for `done()`, at most a minute: a lost wake-up fails the test
+// instead of hanging it (stop() then still ends the stage).
+template <typename Done>
+bool eventually(Done done) {
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+  while (!done() && std::chrono::steady_clock::now() < give_up)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  return done();
+}
+
+// Counts idle() calls, and says its clock-driven work is due in `due_in`.
+class IdleSink final : public OutputSink {
+ public:
+  void write(const Event&) override {}
+  void write_line(std::string_view) override {}
+  void flush() override {}
+  void idle() override { ++idles; }
+  std::chrono::nanoseconds idle_due_in() const override { return due_in; }
+  OutputSinkStats stats() const override { return {}; }
+
+  std::atomic<int> idles{0};
+  std::chrono::nanoseconds due_in = WakeSignal::kForever;
+};
+
+constexpr std::chrono::hours kHour(1);
 
 }  // namespace
 
@@ -79,6 +108,45 @@ TEST_CASE("output stage: stop writes everything still queued", "[output_stage][p
   CHECK(output.stats().events == kEvents);
   CHECK(output.stats().health_lines == 1);
   CHECK(q.all_done());
+}
+
+TEST_CASE("output stage: asleep for an hour, it writes what is offered, and stops when asked",
+          "[output_stage][pipeline]") {
+  EventQueue q(64);
+  RecordingOutput sink;
+  OutputStage output(q, sink, OutputStageOptions{64, kHour});
+  REQUIRE(output.start().ok());
+  for (uint64_t t = 1; t <= 3; ++t) {
+    offer_event(q, YG_EV_EXEC, t);
+    CHECK(eventually([&] { return q.all_done(); }));  // written and flushed
+  }
+  output.stop();  // wakes it
+  CHECK(sink.lines == std::vector<std::string>{"exec@1", "exec@2", "exec@3"});
+}
+
+TEST_CASE("output stage: the sink's idle() runs when the sink says it is due, and on wake()",
+          "[output_stage][pipeline]") {
+  IdleSink sink;
+  EventQueue q(8);
+  SECTION("due soon: called again and again, long before the stage's hour") {
+    sink.due_in = std::chrono::milliseconds(1);
+    OutputStage output(q, sink, OutputStageOptions{8, kHour});
+    REQUIRE(output.start().ok());
+    CHECK(eventually([&] { return sink.idles.load() >= 3; }));
+  }
+  SECTION("never due: the stage's idle_sleep bounds the wait") {
+    OutputStage output(q, sink, OutputStageOptions{8, std::chrono::milliseconds(1)});
+    REQUIRE(output.start().ok());
+    CHECK(eventually([&] { return sink.idles.load() >= 3; }));
+  }
+  SECTION("never due, no bound: once at start, then on each wake()") {
+    OutputStage output(q, sink, OutputStageOptions{8, WakeSignal::kForever});
+    REQUIRE(output.start().ok());
+    CHECK(eventually([&] { return sink.idles.load() >= 1; }));
+    const int before = sink.idles.load();
+    output.wake();
+    CHECK(eventually([&] { return sink.idles.load() > before; }));
+  }
 }
 
 }  // namespace yagura

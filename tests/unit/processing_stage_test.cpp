@@ -1,12 +1,18 @@
 #include "sensor/pipeline/processing_stage.h"
 
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "tests/unit/pipeline_test_support.h"
+#include "tests/unit/temp_dir.h"
 
 namespace yagura {
 namespace {
@@ -16,6 +22,7 @@ using testing::record_of;
 using testing::RecordingOutput;
 
 constexpr uint64_t kSecond = 1'000'000'000;
+constexpr std::chrono::hours kHour(1);
 constexpr size_t kFull = static_cast<size_t>(ShedReason::kFull);
 constexpr size_t kMark = static_cast<size_t>(ShedReason::kWatermark);
 
@@ -32,6 +39,50 @@ std::vector<std::string> drain_queue(EventQueue& q) {
   }
   return out;
 }
+
+// Waits for `done()`, at most a minute: a lost wake-up fails the test
+// instead of hanging it (stop() then still ends the stage).
+template <typename Done>
+bool eventually(Done done) {
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+  while (!done() && std::chrono::steady_clock::now() < give_up)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  return done();
+}
+
+// An exec of `path` as the kernel reports it, by a task without a tgid, so
+// that the hasher opens the path.
+std::vector<uint8_t> exec_of_file(const std::string& path, uint64_t ktime_ns) {
+  struct stat st {};
+  REQUIRE(::stat(path.c_str(), &st) == 0);
+  yg_exec x = RecordBuilder::exec_fixed(1);
+  x.hdr.ktime_ns = ktime_ns;
+  x.task = RecordBuilder::task(1);
+  x.task.tgid = 0;
+  x.exe.ino = st.st_ino;
+  x.exe.dev = (major(st.st_dev) << 20) | minor(st.st_dev);
+  x.exe.mode = st.st_mode;
+  x.exe.size = static_cast<uint64_t>(st.st_size);
+  x.exe.mtime_ns = static_cast<uint64_t>(st.st_mtim.tv_sec) * kSecond +
+                   static_cast<uint64_t>(st.st_mtim.tv_nsec);
+  x.exe.flags = 0;
+  ExecStrings s;
+  s[YG_EXEC_STR_EXE] = path;
+  return RecordBuilder::exec(x, s);
+}
+
+// Keeps each event's hash.
+class HashOutput final : public OutputSink {
+ public:
+  void write(const Event& event) override {
+    hashes.push_back(
+        event.enrichment.exe_sha256.value_or("none: " + event.enrichment.exe_hash_error));
+  }
+  void write_line(std::string_view) override {}
+  void flush() override {}
+  OutputSinkStats stats() const override { return {}; }
+  std::vector<std::string> hashes;
+};
 
 }  // namespace
 
@@ -232,6 +283,69 @@ TEST_CASE("processing stage: shutdown drains every record and event, nothing una
     CHECK(offered[type] ==
           written + records.shed_of_type(type) + events.shed_of_type(type) + judged_out);
   }
+}
+
+TEST_CASE("processing stage: asleep for an hour, it takes records and tasks as they come",
+          "[processing_stage][pipeline]") {
+  ProcessingRig rig;
+  ProcessingStageOptions options = rig.stage_options(0);
+  options.idle_sleep = kHour;
+  ProcessingStage stage(rig.records, rig.processor, rig.gate, options);
+  RecordingOutput sink;
+  OutputStage output(rig.events, sink, OutputStageOptions{64, kHour});
+  REQUIRE(output.start().ok());
+  REQUIRE(stage.start().ok());
+
+  REQUIRE(rig.offer(record_of(YG_EV_EXEC, 1, 11)));
+  CHECK(eventually([&] { return rig.events.stats().in == 1; }));
+  std::atomic<bool> ran{false};
+  stage.post([&] { ran = true; });
+  CHECK(eventually([&] { return ran.load(); }));
+  REQUIRE(rig.offer(record_of(YG_EV_FORK, 2, 12)));
+  CHECK(eventually([&] { return rig.events.stats().in == 2; }));
+
+  stage.stop();  // wakes it: the final health line after everything
+  output.stop();
+  CHECK(sink.lines == std::vector<std::string>{"exec@11", "fork@12", "health:1:final"});
+}
+
+TEST_CASE("processing stage: an exec is released when its hash is done, not when its wait ends",
+          "[processing_stage][pipeline]") {
+  constexpr char kAbcSha256[] = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+  testing::TempDir dir;
+  const std::string exe = dir.write("exe", "abc");
+  // Declared first: the hasher wakes the stage through it.
+  RecordQueue records(1 << 20);
+  ExeHasherOptions hasher_options;
+  hasher_options.on_completion = [&records] { records.notify(); };
+  ExeHasher hasher(hasher_options);
+  EventQueue events(64);
+  testing::ScriptedJudge judge;
+  EventGate gate(judge, events);
+  RecordDecoder decoder;
+  ProcessTable table;
+  UserNames names{testing::fake_names()};
+  EventProcessorOptions processor_options;
+  processor_options.hash_wait_ns = 3600 * kSecond;
+  EventProcessor processor(decoder, table, names, &hasher, gate, processor_options);
+  ProcessingStageOptions stage_options;
+  stage_options.idle_sleep = kHour;
+  ProcessingStage stage(records, processor, gate, stage_options);
+  HashOutput sink;
+  OutputStage output(events, sink, OutputStageOptions{64, kHour});
+  REQUIRE(output.start().ok());
+  REQUIRE(stage.start().ok());
+
+  const auto exec = exec_of_file(exe, 1);
+  REQUIRE(records.offer(exec, classify_record(exec)));
+  // Waiting for its hash, the stage sleeps until the hash wait's end, an
+  // hour away, unless the finished hash wakes it.
+  CHECK(eventually([&] { return events.stats().in == 1; }));
+  stage.stop();
+  output.stop();
+  CHECK(processor.stats().hash_waits == 1);
+  CHECK(processor.stats().hash_wait_expired == 0);
+  CHECK(sink.hashes == std::vector<std::string>{kAbcSha256});
 }
 
 }  // namespace yagura

@@ -111,7 +111,10 @@ TEST_CASE("offer refuses what does not fit and the queue keeps working", "[recor
   }
 }
 
-TEST_CASE("one producer and one consumer thread pass 200k records intact", "[record_queue]") {
+TEST_CASE(
+    "one producer and one consumer thread pass 200k records intact, the consumer asleep "
+    "whenever the queue is empty",
+    "[record_queue]") {
   constexpr uint32_t kCount = 200'000;
   // Small, so the producer often finds it full and records wrap constantly.
   RecordQueue q(16 * 1024);
@@ -124,8 +127,8 @@ TEST_CASE("one producer and one consumer thread pass 200k records intact", "[rec
     return r;
   };
 
-  // A bound on the whole run, so a lost record fails the test instead of
-  // hanging it; not a timing assertion.
+  // A bound on the whole run, so a lost record or wake-up fails the test
+  // instead of hanging it; not a timing assertion.
   const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   std::atomic<bool> stop{false};
   std::thread producer([&] {
@@ -144,8 +147,9 @@ TEST_CASE("one producer and one consumer thread pass 200k records intact", "[rec
   std::vector<uint8_t> out;
   while (received < kCount) {
     if (!q.pop(out)) {
-      if (std::chrono::steady_clock::now() > give_up) break;
-      std::this_thread::yield();
+      const auto now = std::chrono::steady_clock::now();
+      if (now > give_up) break;
+      q.wait_for(give_up - now, [] { return false; });  // until offer() wakes it
       continue;
     }
     if (out != make(received)) {
