@@ -63,6 +63,17 @@ std::vector<ClosedBatch> BatchBuilder::close_all() {
   return out;
 }
 
+std::optional<uint64_t> BatchBuilder::next_expiry_ns() const {
+  std::optional<uint64_t> next;
+  for (size_t l = 0; l < open_.size(); ++l) {
+    const Open& o = open_[l];
+    if (o.closed.batch.events_size() == 0) continue;
+    const uint64_t due = o.opened_ns + max_age(l);
+    if (!next || due < *next) next = due;
+  }
+  return next;
+}
+
 uint64_t BatchBuilder::open_events() const {
   uint64_t n = 0;
   for (const Open& o : open_) n += o.closed.batch.events_size();

@@ -50,6 +50,10 @@ class BatchBuilder {
   // Every open batch, for shutdown.
   std::vector<ClosedBatch> close_all();
 
+  // When close_expired() will next have a batch to close; nullopt when
+  // every batch is empty.
+  std::optional<uint64_t> next_expiry_ns() const;
+
   uint64_t open_events() const;
 
  private:

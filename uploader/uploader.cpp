@@ -1,5 +1,6 @@
 #include "uploader/uploader.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <random>
 
@@ -17,6 +18,10 @@ constexpr uint32_t kProtocolVersion = 1;
 // Reading back our own spooled batches: far above any we seal (a batch
 // closes at BatchLimits::max_bytes of events, one event at most a few MiB).
 constexpr size_t kMaxSpooledBatchBytes = size_t{1} << 30;
+// The longest the upload thread sleeps with nothing to send.
+constexpr std::chrono::seconds kIdleRecheck{30};
+// How often tick() looks for reports made on other threads.
+constexpr uint64_t kReportCheckNs = 1'000'000'000;
 
 void log(const std::string& message) {
   std::fprintf(stderr, "yagura-sensor: upload: %s\n", message.c_str());
@@ -86,6 +91,12 @@ void Uploader::tick(uint64_t now_ns) {
     empty.priority = pb::PRIORITY_ALERT;
     seal(std::move(empty), now_ns);
   }
+}
+
+std::chrono::nanoseconds Uploader::tick_due_in(uint64_t now_ns) const {
+  uint64_t due = std::min(now_ns + kReportCheckNs, last_sealed_ns_ + options_.heartbeat_ns);
+  if (auto expiry = builder_.next_expiry_ns()) due = std::min(due, *expiry);
+  return std::chrono::nanoseconds(due > now_ns ? due - now_ns : 0);
 }
 
 void Uploader::set_health(std::string_view health_json) {
@@ -202,7 +213,12 @@ void Uploader::seal(ClosedBatch closed, uint64_t now_ns) {
     add_gap(spooled.sequence, spooled.sequence, events, closed.alert_events,
             pb::Gap::REASON_SPOOL_FULL);
   }
+  notify_work();
+}
+
+void Uploader::notify_work() {
   std::lock_guard lock(wake_mu_);
+  ++work_;
   wake_.notify_one();
 }
 
@@ -265,8 +281,7 @@ void Uploader::submit_dump(pb::DumpUpload dump) {
     std::lock_guard lock(report_mu_);
     dumps_.push_back(std::move(dump));
   }
-  std::lock_guard lock(wake_mu_);
-  wake_.notify_one();
+  notify_work();
 }
 
 void Uploader::take_dump_requests(const pb::Ack& ack) {
@@ -329,17 +344,27 @@ void Uploader::send_dump() {
 
 void Uploader::run() {
   for (;;) {
+    uint64_t work_seen;
     {
       std::lock_guard lock(wake_mu_);
       if (stopping_ && std::chrono::steady_clock::now() >= stop_deadline_) return;
+      work_seen = work_;
     }
     send_dump();
     std::optional<SpoolRecord> record = spool_->next();
     add_losses(spool_->take_losses());
     if (!record) {
+      // Nothing to send: asleep until a seal, a dump or stop(). The bound
+      // covers a dump's retry time and a spool that could not open a file
+      // just now (out of descriptors).
+      auto until = std::chrono::steady_clock::now() + kIdleRecheck;
+      {
+        std::lock_guard lock(report_mu_);
+        if (!dumps_.empty()) until = std::min(until, next_dump_attempt_);
+      }
       std::unique_lock lock(wake_mu_);
+      wake_.wait_until(lock, until, [&] { return stopping_ || work_ != work_seen; });
       if (stopping_) return;
-      wake_.wait_for(lock, std::chrono::milliseconds(500));
       continue;
     }
     if (deliver(*record)) {

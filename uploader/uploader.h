@@ -31,7 +31,8 @@
 //
 //   auto up = Uploader::start(options, [&](wire::v1::PolicyDocument d) { apply(d); });
 //   (*up)->add(std::move(event), has_alerts, now);       // output thread
-//   (*up)->tick(now);                                    // output thread, often
+//   (*up)->tick(now);                                    // output thread, when due:
+//   auto due = (*up)->tick_due_in(now);                  // output thread
 //   (*up)->stop();                                       // seals, tries to deliver, joins
 #pragma once
 
@@ -118,7 +119,11 @@ class Uploader {
 
   // Output thread.
   void add(wire::v1::Event event, bool has_alerts, uint64_t now_ns);
-  void tick(uint64_t now_ns);  // closes batches by age; heartbeats; reports
+  void tick(uint64_t now_ns);
+  // Output thread: how long from now until tick() has work (a batch's age
+  // limit, the heartbeat); at most a second, in which a loss report or a
+  // policy outcome from another thread waits for its batch.
+  std::chrono::nanoseconds tick_due_in(uint64_t now_ns) const;  // closes batches by age; heartbeats; reports
   void set_health(std::string_view health_json);
 
   // Any thread.
@@ -156,6 +161,8 @@ class Uploader {
   // Posts the oldest submitted dump when its retry time has come.
   void send_dump();
   void wait(std::chrono::milliseconds d);
+  // A batch sealed or a dump submitted: the upload thread has work.
+  void notify_work();
 
   const UploaderOptions options_;
   const PolicyOfferHandler on_policy_;
@@ -188,6 +195,7 @@ class Uploader {
   std::mutex wake_mu_;
   std::condition_variable wake_;
   bool stopping_ = false;  // guarded by wake_mu_
+  uint64_t work_ = 0;      // guarded by wake_mu_: notify_work() calls
   std::chrono::steady_clock::time_point stop_deadline_;
   std::thread thread_;
 };

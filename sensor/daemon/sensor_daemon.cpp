@@ -42,7 +42,6 @@
 #include "sensor/pipeline/wake_signal.h"
 #include "sensor/recorder/dump_maker.h"
 #include "sensor/recorder/flight_recorder.h"
-#include "uploader/batch_builder.h"
 
 namespace yagura {
 namespace {
@@ -358,17 +357,8 @@ int run_sensor_daemon(const DaemonOptions& options, DaemonSignals& signals) {
     uploader->set_policy(p.name(), p.version(), p.sha256());
   }
   EventOutput output_sink(JsonWriter(*host, clock), clock, local_output.get(), uploader.get());
-  // The sink's idle() closes the uploader's batches by age, and does nothing
-  // without upload (the JSON file is flushed per batch). It does not say
-  // when a batch is due, so it runs often enough for the alert lane's age
-  // limit: a tenth of it.
-  OutputStageOptions oopts;
-  oopts.idle_sleep =
-      uploader
-          ? std::chrono::nanoseconds(
-                std::min<uint64_t>(cfg.upload.batch_max_age_ms * 1'000'000ull, kAlertMaxAgeNs) / 10)
-          : WakeSignal::kForever;
-  OutputStage output(events, output_sink, oopts);
+  // The sink says when its clock work (closing batches by age) is due.
+  OutputStage output(events, output_sink, {.idle_sleep = WakeSignal::kForever});
   RingReader reader((*capture)->ring_fd(), records, static_cast<int>(cfg.poll_interval_ms));
 
   const uint64_t started = boottime_ns();

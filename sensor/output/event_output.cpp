@@ -35,6 +35,11 @@ void EventOutput::write_line(std::string_view json) {
   if (upload_) upload_->set_health(json);
 }
 
+std::chrono::nanoseconds EventOutput::idle_due_in() const {
+  // The JSON file is flushed per batch: only the uploader has clock work.
+  return upload_ ? upload_->tick_due_in(boottime_ns()) : WakeSignal::kForever;
+}
+
 void EventOutput::flush() {
   if (local_) local_->flush();
   if (upload_) upload_->tick(boottime_ns());

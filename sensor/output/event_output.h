@@ -28,6 +28,7 @@ class EventOutput final : public OutputSink {
   void write_line(std::string_view json) override;
   void flush() override;
   void idle() override;
+  std::chrono::nanoseconds idle_due_in() const override;
   OutputSinkStats stats() const override;
 
  private:

@@ -40,7 +40,9 @@ class FlightRecorder {
   void stop() { stage_.stop(); }
 
   // Any thread.
-  bool sync(std::chrono::milliseconds timeout) { return sink_.sync(timeout); }
+  bool sync(std::chrono::milliseconds timeout) {
+    return sink_.sync(timeout, [this] { stage_.wake(); });
+  }
   JournalStats stats() const { return sink_.journal_stats(); }
   QueueStats queue_stats() const { return queue_.stats(); }
 
@@ -50,7 +52,8 @@ class FlightRecorder {
       : dir_(std::move(dir)),
         queue_(queue_events),
         sink_(std::move(journal), std::move(writer), clock),
-        stage_(queue_, sink_) {}
+        // The sink says when its flush is due, and sync() wakes the stage.
+        stage_(queue_, sink_, {.idle_sleep = WakeSignal::kForever}) {}
 
   std::string dir_;
   EventQueue queue_;

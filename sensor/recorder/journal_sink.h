@@ -12,12 +12,13 @@
 //   JournalSink sink(std::move(*journal), JsonWriter(host, clock), clock);
 //   OutputStage recorder(recorder_queue, sink);
 //   recorder.start();
-//   sink.sync(std::chrono::seconds(2));   // any thread
+//   sink.sync(std::chrono::seconds(2), [&] { recorder.wake(); });   // any thread
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <string>
 
@@ -37,11 +38,14 @@ class JournalSink final : public OutputSink {
   void write_line(std::string_view json) override;
   void flush() override;
   void idle() override;
+  // Until the buffered records are due to be flushed; forever with none.
+  std::chrono::nanoseconds idle_due_in() const override;
   OutputSinkStats stats() const override;
 
   // Any thread: true once every record appended before the call is
   // written to disk; false after `timeout` (the recorder is stuck).
-  bool sync(std::chrono::milliseconds timeout);
+  // `wake` gets the recorder thread to idle() now (OutputStage::wake).
+  bool sync(std::chrono::milliseconds timeout, const std::function<void()>& wake);
   JournalStats journal_stats() const { return journal_.stats(); }
 
  private:
@@ -55,6 +59,7 @@ class JournalSink final : public OutputSink {
   const std::chrono::milliseconds flush_interval_;
   std::chrono::steady_clock::time_point last_flush_;
   std::string line_;
+  bool buffered_ = false;       // records appended since the last flush
   uint64_t append_errors_ = 0;  // recorder thread
 
   // sync(): requests numbered from 1; served_ is the last one flushed for.

@@ -42,13 +42,26 @@ TEST_CASE("a batch closes when its JSON reaches the byte limit", "[batch]") {
 TEST_CASE("a batch closes by age, counted from its first event", "[batch]") {
   BatchBuilder b({.max_events = 1000, .max_bytes = 1u << 20, .max_age_ns = 1000});
   CHECK(b.close_expired(5000).empty());  // nothing open
+  CHECK_FALSE(b.next_expiry_ns());
   b.add(event(pb::PRIORITY_ACTIVITY), false, 100);
   b.add(event(pb::PRIORITY_ACTIVITY), false, 900);
+  CHECK(b.next_expiry_ns() == 1100u);
   CHECK(b.close_expired(1099).empty());
   auto closed = b.close_expired(1100);
   REQUIRE(closed.size() == 1);
   CHECK(closed[0].batch.events_size() == 2);
+  CHECK_FALSE(b.next_expiry_ns());
   CHECK(b.close_expired(100000).empty());
+}
+
+TEST_CASE("the next expiry is the earliest open batch's, alerts' own limit included", "[batch]") {
+  const uint64_t age = 10 * kAlertMaxAgeNs;
+  BatchBuilder b({.max_events = 1000, .max_bytes = 1u << 20, .max_age_ns = age});
+  b.add(event(pb::PRIORITY_ACTIVITY), false, 0);
+  b.add(event(pb::PRIORITY_PROCESS), false, 100);
+  CHECK(b.next_expiry_ns() == age);
+  b.add(event(pb::PRIORITY_ALERT), true, 200);
+  CHECK(b.next_expiry_ns() == 200 + kAlertMaxAgeNs);
 }
 
 TEST_CASE("priorities gather in batches of their own, alerts close sooner", "[batch]") {

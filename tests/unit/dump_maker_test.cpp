@@ -9,6 +9,8 @@
 #include "dump/dump_reader.h"
 #include "dump/dump_verifier.h"
 #include "sensor/output/json_writer.h"
+#include "sensor/pipeline/item_class.h"
+#include "sensor/recorder/flight_recorder.h"
 #include "sensor/recorder/journal_sink.h"
 #include "tests/unit/temp_dir.h"
 
@@ -107,7 +109,7 @@ TEST_CASE("dump maker: the policy's dropped events are in the dump, which verifi
   rig.sink->write(exec_of(10, 1 * kSecond, false));
   rig.sink->write(exec_of(11, 2 * kSecond, true));
   rig.sink->write_line(R"({"type":"health","ktime_ns":1})");
-  REQUIRE(rig.sink->sync(std::chrono::milliseconds(0)) == false);  // nobody flushed yet
+  REQUIRE(rig.sink->sync(std::chrono::milliseconds(0), [] {}) == false);  // nobody flushed yet
 
   auto file = rig.maker().make({});
   REQUIRE(file);
@@ -162,6 +164,26 @@ TEST_CASE("dump maker: refuses a selection too large, and a missing snapshot",
   auto stuck = rig.maker().make({});
   REQUIRE_FALSE(stuck);
   CHECK_THAT(stuck.error().message, Catch::Matchers::Contains("did not answer"));
+}
+
+TEST_CASE("flight recorder: a recorder asleep with nothing to flush wakes for sync()",
+          "[recorder]") {
+  TempDir dir;
+  const WallClock clock{static_cast<int64_t>(kEpoch)};
+  auto recorder = FlightRecorder::open({.dir = dir.path + "/journal"},
+                                       JsonWriter(test_host(), clock), clock);
+  REQUIRE(recorder);
+  REQUIRE((*recorder)->start());
+  // Its stage sleeps without a deadline: only the wake from sync() serves
+  // these (a lost wake-up fails after the timeout instead of hanging).
+  CHECK((*recorder)->sync(std::chrono::seconds(30)));
+  Event e = exec_of(10, 1 * kSecond, false);
+  const ItemClass cls = classify_event(e);
+  REQUIRE((*recorder)->queue().offer(std::make_unique<OutputItem>(std::move(e)), cls));
+  CHECK((*recorder)->sync(std::chrono::seconds(30)));
+  CHECK((*recorder)->stats().records_written == 1);
+  CHECK((*recorder)->sync(std::chrono::seconds(30)));
+  (*recorder)->stop();
 }
 
 }  // namespace yagura
