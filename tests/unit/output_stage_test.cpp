@@ -14,6 +14,7 @@ namespace yagura {
 namespace {
 
 using testing::event_of;
+using testing::eventually;
 using testing::RecordingOutput;
 
 void offer_event(EventQueue& q, size_t type, uint64_t ktime) {
@@ -24,16 +25,6 @@ void offer_event(EventQueue& q, size_t type, uint64_t ktime) {
 
 void offer_health(EventQueue& q, std::string line) {
   REQUIRE(q.offer(std::make_unique<OutputItem>(HealthLine{std::move(line)}), kHealthClass));
-}
-
-// Waits for `done()`, at most a minute: a lost wake-up fails the test
-// instead of hanging it (stop() then still ends the stage).
-template <typename Done>
-bool eventually(Done done) {
-  const auto give_up = std::chrono::steady_clock::now() + std::chrono::minutes(1);
-  while (!done() && std::chrono::steady_clock::now() < give_up)
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  return done();
 }
 
 // Counts idle() calls, and says its clock-driven work is due in `due_in`.

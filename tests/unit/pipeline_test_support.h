@@ -4,10 +4,12 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -22,6 +24,16 @@
 #include "tests/unit/record_builder.h"
 
 namespace yagura::testing {
+
+// Waits for `done()`, at most a minute: a lost wake-up fails the test
+// instead of hanging it (stop() then still ends the stage).
+template <typename Done>
+bool eventually(Done done) {
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+  while (!done() && std::chrono::steady_clock::now() < give_up)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  return done();
+}
 
 // What the output stage wrote, as "type@ktime" for events and the line
 // itself for health. Output thread only while the stage runs.

@@ -17,6 +17,7 @@
 namespace yagura {
 namespace {
 
+using testing::eventually;
 using testing::ProcessingRig;
 using testing::record_of;
 using testing::RecordingOutput;
@@ -38,16 +39,6 @@ std::vector<std::string> drain_queue(EventQueue& q) {
     }
   }
   return out;
-}
-
-// Waits for `done()`, at most a minute: a lost wake-up fails the test
-// instead of hanging it (stop() then still ends the stage).
-template <typename Done>
-bool eventually(Done done) {
-  const auto give_up = std::chrono::steady_clock::now() + std::chrono::minutes(1);
-  while (!done() && std::chrono::steady_clock::now() < give_up)
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  return done();
 }
 
 // An exec of `path` as the kernel reports it, by a task without a tgid, so
