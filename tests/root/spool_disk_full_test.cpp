@@ -121,7 +121,7 @@ TEST_CASE("a full disk drops the spool's oldest low-priority batches for new one
 }
 
 TEST_CASE("on a full disk, an alert takes the place of acknowledged activity, then of older "
-          "alerts; new activity is refused",
+          "alerts, and new activity is refused",
           "[spool][disk_full]") {
   SmallTmpfs disk("64k");
   auto opened = Spool::open({.dir = disk.path() + "/spool", .segment_bytes = 6000});
