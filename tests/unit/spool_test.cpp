@@ -527,6 +527,24 @@ TEST_CASE("Spool evicts low priority first, oldest first, alerts last", "[spool]
   CHECK(drain(*spool) == std::vector<uint64_t>{12, 15, 17, 18, 19, 20, 21, 22, 23});
 }
 
+TEST_CASE("Spool makes room from acknowledged open segments before losing anything", "[spool]") {
+  TempDir dir;
+  // 100-byte records; every lane's records stay in its one open segment.
+  auto spool =
+      open_spool({.dir = dir.path, .max_bytes = 300, .segment_bytes = 1000, .sync = false});
+  append(*spool, 1, 2);
+  append(*spool, 2, 2);
+  REQUIRE(spool->ack(1));
+  REQUIRE(spool->ack(2));
+  append(*spool, 3, 0);
+  append(*spool, 4, 0);  // the alerts' open segment, all acknowledged, goes
+  CHECK(spool->take_losses().empty());
+  CHECK(spool->stats().bytes == 200);
+  CHECK(segment_files(dir.path) == std::vector<std::string>{segment_name(0, 3)});
+  append(*spool, 5, 2);
+  CHECK(drain(*spool) == std::vector<uint64_t>{3, 4, 5});
+}
+
 TEST_CASE("Spool keeps taking records after its files are removed from outside", "[spool]") {
   TempDir dir;
   const std::string spool_dir = dir.path + "/spool";

@@ -289,6 +289,15 @@ Status Spool::Impl::delete_segment(Segment* seg) {
 // lanes up to `priority` give way: data is never dropped for less important
 // data. Fails (ENOSPC) when they cannot make the room.
 Status Spool::Impl::make_room(uint64_t size, uint64_t limit, uint32_t priority) {
+  // First what costs nothing: open segments whose records are all
+  // acknowledged, of any lane (the next append to the lane starts a new one).
+  std::vector<Segment*> acked;
+  for (auto& [lane, segments] : lanes)
+    if (segments.back()->pending == 0) acked.push_back(segments.back().get());
+  for (Segment* seg : acked) {
+    if (stats.bytes + size <= limit) break;
+    if (Status s = delete_segment(seg); !s) return s;
+  }
   std::vector<uint64_t> lost;
   SpoolLoss loss{.reason = SpoolLoss::Reason::kFull};
   Status status;

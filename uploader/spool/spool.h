@@ -21,8 +21,9 @@
 // collector drops duplicates by sequence; an unacknowledged record is never
 // lost to this.
 //
-// Bound: total segment bytes stay under max_bytes. To make room, whole
-// segments go, oldest first from the lowest priority lane that has one
+// Bound: total segment bytes stay under max_bytes. To make room, open
+// segments whose records are all acknowledged go first (losing nothing),
+// then whole segments, oldest first from the lowest priority lane that has one
 // (alerts last), but never for a record of lower priority than theirs: such
 // a record is refused (ENOSPC) instead. The unacknowledged records that went
 // are reported as a loss (kFull). A record bigger than max_bytes is refused.
